@@ -1,0 +1,180 @@
+/*
+ * mmu.c — page tables for the identity map.
+ *
+ * 4 KiB granule, 39-bit addresses (T0SZ = 25): translation starts at level 1,
+ * whose 512 entries cover 1 GiB each.  A gigabyte that is all RAM or all MMIO
+ * is one level-1 block; a gigabyte that is partly RAM gets a level-2 table of
+ * 2 MiB blocks.  Nothing here needs level 3 yet.
+ *
+ * The first call runs with the MMU off: the code must not call newlib (its
+ * memset uses DC ZVA and its memcpy unaligned accesses, both of which fault on
+ * Device memory, and with the MMU off all data accesses are Device accesses).
+ */
+#include "boot/mmu.h"
+#include "boot/boot.h"
+#include "kernel/arch.h"
+
+#define ENTRIES      512
+#define L1_SHIFT     30
+#define L2_SHIFT     21
+#define VA_BITS      39
+#define MMIO_LIMIT   (4ULL << 30) /* map the low 4 GiB's non-RAM as Device */
+#define L2_TABLES    8
+
+/* Descriptor bits (Arm ARM D8.3). */
+#define DESC_BLOCK   0x1ULL
+#define DESC_TABLE   0x3ULL
+#define ATTR_IDX(i)  ((uint64_t)(i) << 2)
+#define SH_INNER     (3ULL << 8)
+#define AF           (1ULL << 10) /* access flag: set, or the first access faults */
+#define PXN          (1ULL << 53)
+#define UXN          (1ULL << 54)
+
+/* MAIR_EL1 slots. */
+#define MT_DEVICE_nGnRE 0 /* 0x04 */
+#define MT_NORMAL       1 /* 0xff: write-back, read/write-allocate, inner and outer */
+#define MT_NORMAL_NC    2 /* 0x44: non-cacheable */
+#define MAIR_VALUE      ((0x04ULL << (8 * MT_DEVICE_nGnRE)) | (0xffULL << (8 * MT_NORMAL)) | \
+			 (0x44ULL << (8 * MT_NORMAL_NC)))
+
+/* TCR_EL1 fields. */
+#define TCR_T0SZ    (64 - VA_BITS)
+#define TCR_IRGN0_WBWA (1ULL << 8)
+#define TCR_ORGN0_WBWA (1ULL << 10)
+#define TCR_SH0_INNER  (3ULL << 12)
+#define TCR_TG0_4K     (0ULL << 14)
+#define TCR_EPD1       (1ULL << 23) /* no TTBR1 walks: there is no upper half */
+#define TCR_IPS_SHIFT  32
+
+#define NORMAL_BLOCK (DESC_BLOCK | ATTR_IDX(MT_NORMAL) | SH_INNER | AF | UXN)
+#define DEVICE_BLOCK (DESC_BLOCK | ATTR_IDX(MT_DEVICE_nGnRE) | AF | PXN | UXN)
+
+struct tables {
+	uint64_t l1[ENTRIES] __attribute__((aligned(4096)));
+	uint64_t l2[L2_TABLES][ENTRIES] __attribute__((aligned(4096)));
+};
+
+/* Two sets: the early map, then the real one (never edited while in use). */
+static struct tables table_sets[2];
+static int tables_used;
+static const struct boot_info *map_info;
+
+struct mmu_regs mmu_boot_regs;
+
+static int in_ram(const struct boot_info *bi, uint64_t base, uint64_t size)
+{
+	/* 2: wholly inside one RAM range, 1: overlaps RAM, 0: no RAM */
+	for (int i = 0; i < bi->nmem; i++) {
+		uint64_t rb = bi->mem[i].base, re = rb + bi->mem[i].size;
+		if (base >= rb && base + size <= re)
+			return 2;
+		if (base < re && base + size > rb)
+			return 1;
+	}
+	return 0;
+}
+
+static int is_mmio(const struct boot_info *bi, uint64_t base, uint64_t size)
+{
+	if (base < MMIO_LIMIT)
+		return 1;
+	for (int i = 0; i < bi->ngicr; i++)
+		if (base < bi->gicr[i].base + bi->gicr[i].size && base + size > bi->gicr[i].base)
+			return 1;
+	return 0;
+}
+
+static void zero(uint64_t *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = 0;
+}
+
+static void build(struct tables *t, const struct boot_info *bi)
+{
+	int next_l2 = 0;
+
+	zero(t->l1, ENTRIES);
+	for (uint64_t i = 0; i < ENTRIES; i++) {
+		uint64_t base = i << L1_SHIFT, size = 1ULL << L1_SHIFT;
+		int ram = in_ram(bi, base, size);
+		if (ram == 2) {
+			t->l1[i] = base | NORMAL_BLOCK;
+		} else if (ram == 1 && next_l2 < L2_TABLES) {
+			uint64_t *l2 = t->l2[next_l2++];
+			zero(l2, ENTRIES);
+			for (uint64_t j = 0; j < ENTRIES; j++) {
+				uint64_t b = base + (j << L2_SHIFT), s = 1ULL << L2_SHIFT;
+				if (in_ram(bi, b, s))
+					l2[j] = b | NORMAL_BLOCK; /* a partial 2 MiB block: round out */
+				else if (is_mmio(bi, b, s))
+					l2[j] = b | DEVICE_BLOCK;
+			}
+			t->l1[i] = (uint64_t)(uintptr_t)l2 | DESC_TABLE;
+		} else if (is_mmio(bi, base, size)) {
+			t->l1[i] = base | DEVICE_BLOCK;
+		}
+	}
+}
+
+static uint64_t dcache_line(void);
+
+static uint64_t tcr_value(void)
+{
+	/* Output size: whatever the CPU supports (ID_AA64MMFR0_EL1.PARange). */
+	uint64_t parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+	if (parange > 5)
+		parange = 5; /* 48 bits: the most a 4 KiB granule can name */
+	return TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K |
+	       TCR_EPD1 | (parange << TCR_IPS_SHIFT);
+}
+
+void mmu_init(const struct boot_info *bi)
+{
+	struct tables *t = &table_sets[tables_used < 2 ? tables_used : 1];
+	bool mmu_on = read_sysreg(sctlr_el1) & 1;
+
+	build(t, bi);
+	tables_used++;
+	map_info = bi;
+	mmu_boot_regs.mair = MAIR_VALUE;
+	mmu_boot_regs.tcr = tcr_value();
+	mmu_boot_regs.ttbr0 = (uint64_t)(uintptr_t)t->l1;
+
+	if (!mmu_on) {
+		/* Tables were written with the MMU off, straight to memory; drop any
+		 * stale cache lines firmware may have left over them. */
+		for (uintptr_t p = (uintptr_t)t; p < (uintptr_t)(t + 1); p += dcache_line())
+			__asm__ volatile("dc ivac, %0" ::"r"(p) : "memory");
+		dsb(sy); /* the invalidation completes before the walker reads the tables */
+		mmu_enable(&mmu_boot_regs);
+	} else {
+		dsb(ishst); /* new table entries reach the walker before TTBR0 points at them */
+		write_sysreg(ttbr0_el1, mmu_boot_regs.ttbr0);
+		isb();      /* the new TTBR0 is in effect before the TLB flush */
+		__asm__ volatile("tlbi vmalle1" ::: "memory");
+		dsb(nsh);   /* the flush has completed */
+		isb();      /* and later instructions translate with the new tables */
+	}
+	/* Secondary cores read mmu_boot_regs with their MMU and caches off. */
+	dcache_clean_range(&mmu_boot_regs, sizeof mmu_boot_regs);
+}
+
+int mmu_is_ram(uint64_t addr, uint64_t len)
+{
+	return map_info && in_ram(map_info, addr, len) == 2;
+}
+
+static uint64_t dcache_line(void)
+{
+	return 4ULL << ((read_sysreg(ctr_el0) >> 16) & 0xf); /* CTR_EL0.DminLine, in words */
+}
+
+void dcache_clean_range(const void *start, size_t len)
+{
+	uint64_t line = dcache_line();
+	uintptr_t p = ALIGN_DOWN((uintptr_t)start, line), end = (uintptr_t)start + len;
+	for (; p < end; p += line)
+		__asm__ volatile("dc cvac, %0" ::"r"(p) : "memory");
+	dsb(sy); /* the cleaned lines are in memory before anyone is told to look */
+}

@@ -1,0 +1,22 @@
+/*
+ * mmu.h — the kernel's one address space: an identity map of RAM (Normal,
+ * write-back, inner-shareable) and of the MMIO window (Device-nGnRE), shared by
+ * every core through TTBR0_EL1.
+ */
+#ifndef MMU_H
+#define MMU_H
+
+#include <stdint.h>
+#include "kernel/dtinfo.h"
+
+/* Build page tables for the RAM in bi (everything else below 4 GiB, and the GIC
+ * regions bi names, becomes Device memory) and switch this core to them.  Called
+ * twice on the boot core: with the board's early guess before the device tree is
+ * read (MMU off: Device memory breaks newlib's string functions), and with the
+ * real memory map after.  Secondary cores then load mmu_boot_regs. */
+void mmu_init(const struct boot_info *bi);
+
+/* Is [addr, addr+len) mapped as Normal (RAM) memory? */
+int mmu_is_ram(uint64_t addr, uint64_t len);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * irq.c — interrupt dispatch.  The vectors call trap_irq(), which takes every
+ * pending interrupt from the controller, runs its handler, and signals the end
+ * of it.  Interrupts stay masked throughout: handlers do not nest.
+ */
+#include "kernel/irq.h"
+#include "kernel/board.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/ipi.h"
+#include "kernel/timer.h"
+#include "kernel/trap.h"
+
+const struct irqchip *irqchip;
+static irq_handler_fn handlers[IRQ_MAX];
+
+int irq_init(const struct boot_info *bi)
+{
+	irqchip = board_irqchip(bi);
+	if (!irqchip) {
+		kprintf("irq: no interrupt controller found (device tree names no GIC)\n");
+		return -1;
+	}
+	int err = irqchip->init(bi);
+	if (err) {
+		kprintf("irq: %s initialisation failed (%d)\n", irqchip->name, err);
+		irqchip = NULL;
+		return err;
+	}
+	return 0;
+}
+
+void irq_init_cpu(void)
+{
+	if (irqchip)
+		irqchip->init_cpu();
+}
+
+void irq_register(int irq, irq_handler_fn fn)
+{
+	if (irq >= 0 && irq < IRQ_MAX)
+		handlers[irq] = fn; /* set before the interrupt is enabled */
+}
+
+void irq_enable_spi(int irq)
+{
+	if (irqchip && irq >= 32 && irq < IRQ_MAX)
+		irqchip->enable_spi(irq);
+}
+
+void trap_irq(struct trap_frame *tf)
+{
+	struct cpu *c = this_cpu();
+	if (!irqchip)
+		return;
+	for (;;) {
+		uint32_t raw = irqchip->ack();
+		int irq = (int)(raw & 0x3ff);
+		if (irq >= IRQ_MAX)
+			break; /* spurious: nothing (more) pending */
+		c->irqs++;
+		if (irq < NR_SGIS)
+			ipi_handle(irq, tf);
+		else if (irq == TIMER_VIRT_PPI)
+			timer_tick_irq();
+		else if (handlers[irq])
+			handlers[irq](irq, tf);
+		else
+			kprintf("irq: cpu%d: unexpected interrupt %d\n", c->id, irq);
+		irqchip->eoi(raw);
+	}
+}

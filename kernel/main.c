@@ -1,0 +1,263 @@
+/*
+ * main.c — the boot core's path from boot/entry.S to a running system.
+ *
+ *   1. MMU on with the board's early memory map (newlib needs Normal memory);
+ *   2. console on the board's default UART, banner;
+ *   3. device tree: x0, or wherever the board looks; a bad one is reported and
+ *      the board's defaults are used instead;
+ *   4. the real memory map, the boot arguments, interrupts, the tick;
+ *   5. every other core started;
+ *   6. the actions run= names (tests, demo, shell, bench), then exit= decides
+ *      how the run ends.
+ */
+#include "boot/boot.h"
+#include "boot/mmu.h"
+#include "kernel/arch.h"
+#include "kernel/board.h"
+#include "kernel/bootargs.h"
+#include "bootargs_default.h" /* generated: BOOTARGS_DEFAULT from make BOOTARGS= */
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/dtinfo.h"
+#include "kernel/fdt.h"
+#include "kernel/irq.h"
+#include "kernel/ktest.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "kernel/psci.h"
+#include "kernel/shell.h"
+#include "kernel/smp.h"
+#include "kernel/timer.h"
+
+#include <string.h>
+
+/* Everything the kernel learned at boot; read-only after boot_main. */
+struct boot_info boot_info;
+struct bootargs boot_args;
+uint64_t boot_dtb;
+
+uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE] __attribute__((aligned(16)));
+uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE] __attribute__((aligned(16)));
+
+void libc_init(void);
+
+static const char *const known_keys[] = {
+	"run",         /* test | test:<suite>[+<suite>] | demo | shell | bench, comma-separated */
+	"exit",        /* psci (default) | semihost | halt */
+	"tick",        /* timer tick in Hz */
+	"cpu_timeout", /* ms to wait for each secondary core */
+	"maxcpus",     /* start at most this many cores */
+	NULL,
+};
+
+static void dt_warn(const char *msg)
+{
+	kprintf("devicetree: %s\n", msg);
+}
+
+static void args_warn(const char *msg)
+{
+	kprintf("%s\n", msg);
+}
+
+static void read_device_tree(uint64_t dtb)
+{
+	board.defaults(&boot_info);
+	if (!dtb && board.find_dtb)
+		dtb = board.find_dtb();
+	if (!dtb) {
+		kprintf("devicetree: none passed in x0 and none found: using %s defaults\n",
+			board.name);
+		return;
+	}
+	if (!mmu_is_ram(dtb, 64)) {
+		kprintf("devicetree: x0 = %#llx is not in RAM: using %s defaults\n",
+			(unsigned long long)dtb, board.name);
+		return;
+	}
+	/* Parse into a copy, so that a tree that fails half-way leaves nothing
+	 * half-applied. */
+	static struct boot_info parsed;
+	parsed = boot_info;
+	int err = dtinfo_parse((const void *)(uintptr_t)dtb, 2u << 20, &parsed, dt_warn);
+	if (err) {
+		kprintf("devicetree at %#llx: %s: using %s defaults\n", (unsigned long long)dtb,
+			fdt_strerror(err), board.name);
+		return;
+	}
+	boot_info = parsed;
+	boot_dtb = dtb;
+	/* The tree itself must survive: it is reserved memory. */
+	if (boot_info.nreserved < DT_MAX_RANGES) {
+		struct fdt f;
+		if (fdt_open(&f, (const void *)(uintptr_t)dtb, 2u << 20) == 0) {
+			boot_info.reserved[boot_info.nreserved].base = dtb;
+			boot_info.reserved[boot_info.nreserved].size = f.size;
+			boot_info.nreserved++;
+		}
+	}
+}
+
+static void apply_bootargs(void)
+{
+	const char *line = boot_info.have_bootargs ? boot_info.bootargs : BOOTARGS_DEFAULT;
+	kprintf("bootargs: \"%s\"%s\n", line,
+		boot_info.have_bootargs ? "" : " (built-in default)");
+	bootargs_parse(&boot_args, line, known_keys, args_warn);
+
+	const char *exit = bootargs_get(&boot_args, "exit");
+	if (exit) {
+		if (strcmp(exit, "semihost") == 0)
+			power_set_exit_mode(EXIT_SEMIHOST);
+		else if (strcmp(exit, "psci") == 0)
+			power_set_exit_mode(EXIT_PSCI);
+		else if (strcmp(exit, "halt") == 0)
+			power_set_exit_mode(EXIT_HALT);
+		else
+			kprintf("bootargs: exit=%s: expected psci, semihost or halt; using psci\n",
+				exit);
+	}
+}
+
+static unsigned arg_number(const char *key, unsigned dflt, unsigned min, unsigned max)
+{
+	const char *v = bootargs_get(&boot_args, key);
+	unsigned long long n;
+	if (!v)
+		return dflt;
+	if (!bootargs_parse_u64(v, &n) || n < min || n > max) {
+		kprintf("bootargs: %s=%s: expected a number from %u to %u; using %u\n", key, v,
+			min, max, dflt);
+		return dflt;
+	}
+	return (unsigned)n;
+}
+
+/* Find the boot core in the device tree's list, so logical ids match it. */
+static int find_boot_cpu(uint64_t mpidr)
+{
+	for (int i = 0; i < boot_info.ncpus; i++)
+		if ((boot_info.cpu_mpidr[i] & MPIDR_AFF_MASK) == mpidr)
+			return i;
+	kprintf("smp: the boot core (MPIDR %#llx) is not in the device tree's /cpus: "
+		"running on it alone\n",
+		(unsigned long long)mpidr);
+	boot_info.ncpus = 1;
+	boot_info.cpu_mpidr[0] = mpidr;
+	return 0;
+}
+
+static void print_machine(void)
+{
+	uint64_t ram = dtinfo_ram_size(&boot_info);
+	kprintf("machine: %s%s%s\n", board.name, boot_info.model[0] ? ", " : "", boot_info.model);
+	kprintf("ram: %llu MiB", (unsigned long long)(ram >> 20));
+	for (int i = 0; i < boot_info.nmem; i++)
+		kprintf("%s[%#llx, %#llx)", i ? " " : " at ",
+			(unsigned long long)boot_info.mem[i].base,
+			(unsigned long long)(boot_info.mem[i].base + boot_info.mem[i].size));
+	kprintf("\n");
+	kprintf("timer: %llu Hz, tick %u Hz\n", (unsigned long long)timer_freq(), timer_tick_hz());
+	kprintf("psci: %s\n", boot_info.psci == PSCI_HVC   ? "hvc"
+			      : boot_info.psci == PSCI_SMC ? "smc"
+							   : "none");
+}
+
+static int run_tests(const char *suites)
+{
+	int ran = 0;
+	int failed = ktest_run(suites, &ran);
+	if (ran == 0) {
+		kprintf("run: no test ran: count as a failure\n");
+		return 1;
+	}
+	return failed ? 1 : 0;
+}
+
+/* Run each action in run=, in order.  Returns the exit status. */
+static int run_actions(const char *run)
+{
+	int status = 0;
+	char buf[BOOTARGS_VAL_MAX];
+	strncpy(buf, run, sizeof buf - 1);
+	buf[sizeof buf - 1] = '\0';
+
+	for (char *p = buf; p && *p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (strcmp(p, "test") == 0)
+			status |= run_tests(NULL);
+		else if (strncmp(p, "test:", 5) == 0)
+			status |= run_tests(p + 5);
+		else if (strcmp(p, "demo") == 0)
+			demo_run();
+		else if (strcmp(p, "bench") == 0)
+			status |= bench_run();
+		else if (strcmp(p, "shell") == 0)
+			shell_run(); /* returns only on "exit" */
+		else {
+			kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, "
+				"bench or shell)\n",
+				p);
+			status |= 1;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return status;
+}
+
+void boot_main(uint64_t dtb, int entry_el)
+{
+	static struct boot_info early;
+	board.early_map(&early);
+	mmu_init(&early);
+	libc_init();
+
+	board.defaults(&boot_info);
+	console_init(boot_info.uart, board.uart_clock_hz);
+	kprintf("\nallstop: booting on %s, boot core entered at EL%d, device tree at %#llx\n",
+		board.name, entry_el, (unsigned long long)dtb);
+
+	read_device_tree(dtb);
+	mmu_init(&boot_info);
+	if (boot_info.uart && boot_info.uart != console_uart())
+		console_init(boot_info.uart, board.uart_clock_hz);
+
+	uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
+	boot_cpu_id = find_boot_cpu(mpidr);
+	ncpus = boot_info.ncpus < MAX_CPUS ? boot_info.ncpus : MAX_CPUS;
+	if (boot_info.ncpus > MAX_CPUS || boot_info.cpus_ignored)
+		kprintf("smp: the device tree lists %d cpus; allstop handles %d\n",
+			boot_info.ncpus + boot_info.cpus_ignored, MAX_CPUS);
+	cpu_init_self(boot_cpu_id, mpidr, entry_el);
+	cpus[boot_cpu_id].doing = "booting";
+
+	apply_bootargs();
+	unsigned maxcpus = arg_number("maxcpus", (unsigned)ncpus, 1, (unsigned)ncpus);
+	if ((int)maxcpus < ncpus && boot_cpu_id < (int)maxcpus)
+		ncpus = (int)maxcpus;
+
+	psci_init(boot_info.psci, boot_info.psci_cpu_on);
+	print_machine();
+	if (irq_init(&boot_info) == 0)
+		kprintf("irq: %s, distributor at %#llx\n", irqchip->name,
+			(unsigned long long)boot_info.gicd);
+	irq_init_cpu();
+	timer_start_tick(arg_number("tick", TICK_HZ_DEFAULT, 1, 10000));
+	cpu_set_state(&cpus[boot_cpu_id], CPU_ONLINE);
+	irq_enable();
+	console_enable_rx_irq(boot_info.uart_irq);
+
+	kprintf("cpu%d: online, MPIDR %#llx, entered at EL%d (boot core)\n", boot_cpu_id,
+		(unsigned long long)mpidr, entry_el);
+	int online = smp_start_cpus(&boot_info,
+				    arg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
+	kprintf("smp: %d of %d cpus online\n", online, ncpus);
+
+	cpus[boot_cpu_id].doing = "run";
+	const char *run = bootargs_get(&boot_args, "run");
+	int status = run_actions(run ? run : "demo,shell");
+	kprintf("allstop: run finished with status %d\n", status);
+	system_exit(status);
+}
