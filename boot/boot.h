@@ -27,6 +27,8 @@ void mmu_enable(const struct mmu_regs *regs);
 void secondary_entry(void);
 void spin_table_entry(void);
 
+/* Holding-pen slots for cores that entered with the boot core (EL3 entry). */
+extern volatile uint64_t pen_release[MAX_CPUS];
 extern uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE];
 extern uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE];
 extern char _start_image[], _end_image[], _end[], __bss_start[], __bss_end[];

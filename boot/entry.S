@@ -64,6 +64,17 @@ primary_entry:
 	mrs	x20, CurrentEL
 	lsr	x20, x20, #CURRENTEL_SHIFT	/* the EL we were entered at */
 	msr	daifset, #0xf
+	/* Entered at EL3 there is no firmware beneath us, and every core starts
+	 * here at once (QEMU with an ELF image).  The core with affinity 0 boots;
+	 * the others wait in the holding pen until it releases them. */
+	cmp	x20, #3
+	b.ne	1f
+	mrs	x9, mpidr_el1
+	and	x10, x9, #0xffffff	/* Aff2.Aff1.Aff0 */
+	ubfx	x9, x9, #32, #8		/* Aff3 */
+	orr	x9, x9, x10
+	cbnz	x9, holding_pen
+1:
 	bl	el_drop_to_el1
 
 	/* Clear BSS before anything lives there (stacks do). */
@@ -83,6 +94,31 @@ primary_entry:
 	mov	x1, x20
 	bl	boot_main		/* never returns */
 	b	park
+
+/*
+ * The holding pen: wait, MMU off, until the boot core writes a non-zero value
+ * into this core's slot (indexed by Aff0), then start as a secondary.  The
+ * slots live in .data, not BSS: they must read as zero before BSS is cleared.
+ */
+holding_pen:
+	mrs	x19, mpidr_el1
+	and	x19, x19, #0xff
+	cmp	x19, #MAX_CPUS
+	b.hs	park
+	adrp	x1, pen_release
+	add	x1, x1, :lo12:pen_release
+2:	wfe				/* the boot core's sev ends this */
+	ldr	x2, [x1, x19, lsl #3]	/* MMU off: read straight from memory */
+	cbz	x2, 2b
+	mov	x0, x19
+	b	secondary_entry
+
+	.data
+	.balign	64
+	.globl	pen_release
+pen_release:
+	.fill	MAX_CPUS, 8, 0
+	.text
 
 /* Secondary core started by PSCI CPU_ON: x0 = logical cpu id. */
 	.globl secondary_entry

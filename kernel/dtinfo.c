@@ -30,6 +30,10 @@ static void read_memory(const struct fdt *f, struct boot_info *bi, dt_warn_fn wa
 		const char *type = fdt_getprop_string(f, off, "device_type");
 		if (!type || strcmp(type, "memory") != 0)
 			continue;
+		/* Secure-only RAM (QEMU virt,secure=on) is "disabled" to us. */
+		const char *status = fdt_getprop_string(f, off, "status");
+		if (status && strcmp(status, "okay") != 0 && strcmp(status, "ok") != 0)
+			continue;
 		for (int i = 0;; i++) {
 			uint64_t base, size;
 			int err = fdt_get_reg(f, off, i, &base, &size);

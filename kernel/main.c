@@ -238,6 +238,13 @@ void boot_main(uint64_t dtb, int entry_el)
 	if ((int)maxcpus < ncpus && boot_cpu_id < (int)maxcpus)
 		ncpus = (int)maxcpus;
 
+	if (entry_el == 3) {
+		/* We were entered at EL3: nothing beneath us implements PSCI. */
+		if (boot_info.psci != PSCI_NONE)
+			kprintf("psci: entered at EL3, so there is no PSCI firmware: "
+				"cores start from the holding pen\n");
+		boot_info.psci = PSCI_NONE;
+	}
 	psci_init(boot_info.psci, boot_info.psci_cpu_on);
 	print_machine();
 	if (irq_init(&boot_info) == 0)

@@ -58,6 +58,17 @@ void secondary_main(int id, int entry_el)
 
 static int64_t start_one(const struct boot_info *bi, int id)
 {
+	if (cpus[boot_cpu_id].entry_el == 3) {
+		/* No firmware beneath us: the core is in our own holding pen
+		 * (boot/entry.S), waiting on the slot of its Aff0. */
+		uint64_t aff0 = bi->cpu_mpidr[id] & 0xff;
+		if ((bi->cpu_mpidr[id] & MPIDR_AFF_MASK) != aff0 || aff0 != (uint64_t)id)
+			return PSCI_NOT_SUPPORTED; /* only the simple numbering is penned */
+		pen_release[aff0] = 1;
+		dcache_clean_range((const void *)&pen_release[aff0], 8); /* ends with dsb sy */
+		sev(); /* wake the pen's wfe */
+		return PSCI_SUCCESS;
+	}
 	switch (bi->cpu_enable[id]) {
 	case CPU_ENABLE_PSCI:
 		if (!psci_available())

@@ -95,21 +95,27 @@ size_t ht_pack(uint8_t *blob)
 	return end;
 }
 
-/* Calls fn(offset, token) for each token of a well-formed structure block;
- * stops early when fn returns true.  Returns that offset or -1. */
-static long scan(const uint8_t *blob, bool (*fn)(const uint8_t *, uint32_t, uint32_t, const void *),
-		 const void *arg)
+/* Calls fn for each token of a well-formed structure block, with the name of
+ * the node the token belongs to (properties precede subnodes, so that is the
+ * latest BEGIN_NODE); stops when fn returns true.  Returns that offset or -1. */
+typedef bool (*scan_fn)(const uint8_t *blob, uint32_t off, uint32_t tok, const char *node,
+			const void *arg);
+
+static long scan(const uint8_t *blob, scan_fn fn, const void *arg)
 {
 	const uint8_t *s = blob + ht_get32(blob + HT_OFF_STRUCT);
 	uint32_t size = ht_get32(blob + HT_SIZE_STRUCT), off = 0;
+	const char *node = "";
 
 	while (off + 4 <= size) {
 		uint32_t tok = ht_get32(s + off);
-		if (fn(blob, off, tok, arg))
+		if (tok == HT_BEGIN_NODE)
+			node = (const char *)s + off + 4;
+		if (fn(blob, off, tok, node, arg))
 			return off;
 		switch (tok) {
 		case HT_BEGIN_NODE:
-			off += 4 + (uint32_t)strlen((const char *)s + off + 4) + 1;
+			off += 4 + (uint32_t)strlen(node) + 1;
 			break;
 		case HT_PROP:
 			off += 12 + ht_get32(s + off + 4);
@@ -129,11 +135,13 @@ struct nth {
 	int left;
 };
 
-static bool is_nth(const uint8_t *blob, uint32_t off, uint32_t tok, const void *arg)
+static bool is_nth(const uint8_t *blob, uint32_t off, uint32_t tok, const char *node,
+		   const void *arg)
 {
 	struct nth *n = (struct nth *)arg;
 	(void)blob;
 	(void)off;
+	(void)node;
 	return tok == n->tok && n->left-- == 0;
 }
 
@@ -143,18 +151,38 @@ long ht_find_token(const uint8_t *blob, uint32_t tok, int nth)
 	return scan(blob, is_nth, &n);
 }
 
-static bool is_named(const uint8_t *blob, uint32_t off, uint32_t tok, const void *arg)
+struct named {
+	const char *node, *prop;
+};
+
+static bool is_named(const uint8_t *blob, uint32_t off, uint32_t tok, const char *node,
+		     const void *arg)
 {
-	if (tok != HT_PROP)
+	const struct named *want = arg;
+	if (tok != HT_PROP || (want->node && strcmp(node, want->node) != 0))
 		return false;
 	const uint8_t *s = blob + ht_get32(blob + HT_OFF_STRUCT);
 	const char *strings = (const char *)blob + ht_get32(blob + HT_OFF_STRINGS);
-	return strcmp(strings + ht_get32(s + off + 8), arg) == 0;
+	return strcmp(strings + ht_get32(s + off + 8), want->prop) == 0;
 }
 
-long ht_find_prop(const uint8_t *blob, const char *name)
+long ht_find_prop(const uint8_t *blob, const char *node, const char *name)
 {
-	return scan(blob, is_named, name);
+	struct named want = {node, name};
+	return scan(blob, is_named, &want);
+}
+
+void ht_shrink_prop(uint8_t *blob, const char *node, const char *name, uint32_t newlen)
+{
+	long off = ht_find_prop(blob, node, name);
+	assert_true(off >= 0);
+	uint8_t *p = blob + ht_get32(blob + HT_OFF_STRUCT) + off;
+	uint32_t len = ht_get32(p + 4);
+	assert_true(newlen <= len && newlen % 4 == 0);
+	uint32_t end = (len + 3) & ~3u;
+	ht_put32(p + 4, newlen);
+	for (uint32_t i = newlen; i < end; i += 4)
+		ht_put32(p + 12 + i, HT_NOP);
 }
 
 uint32_t ht_rand(uint32_t *state)

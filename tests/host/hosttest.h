@@ -50,8 +50,12 @@ size_t ht_pack(uint8_t *blob);
 /* Offset in the structure block of the nth (0-based) occurrence of token tok,
  * or -1.  Only for well-formed blobs (it is the tests' own walker). */
 long ht_find_token(const uint8_t *blob, uint32_t tok, int nth);
-/* Offset in the structure block of the first PROP token named name, or -1. */
-long ht_find_prop(const uint8_t *blob, const char *name);
+/* Offset in the structure block of the first PROP token named name, or -1;
+ * with node non-NULL, only a property of a node with exactly that name. */
+long ht_find_prop(const uint8_t *blob, const char *node, const char *name);
+/* Cut that property's value to newlen bytes (a multiple of 4), filling the
+ * freed space with NOP tokens: the blob stays valid, the value gets shorter. */
+void ht_shrink_prop(uint8_t *blob, const char *node, const char *name, uint32_t newlen);
 
 /* xorshift32: the same sequence on every run, so a failure reproduces. */
 uint32_t ht_rand(uint32_t *state);

@@ -1,0 +1,58 @@
+/*
+ * test_mmu.c — the identity map: RAM is Normal write-back memory, the UART is
+ * Device memory, the kernel and its device tree lie in RAM, and the RAM size
+ * is what the device tree said.
+ */
+#include "boot/boot.h"
+#include "boot/mmu.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "kernel/dtinfo.h"
+#include "kernel/ktest.h"
+
+extern struct boot_info boot_info;
+
+#define PAR_F        1ULL
+#define PAR_ATTR(p)  ((p) >> 56)
+#define PAR_ADDR(p)  ((p)&0xfffffffff000ULL)
+
+static uint64_t translate(uint64_t va)
+{
+	__asm__ volatile("at s1e1r, %0" ::"r"(va));
+	isb(); /* PAR_EL1 holds the result after the ISB */
+	return read_sysreg(par_el1);
+}
+
+KTEST(mmu, ram_is_normal_write_back)
+{
+	uint64_t va = (uint64_t)(uintptr_t)&boot_info;
+	uint64_t par = translate(va);
+	KASSERT_EQ(par & PAR_F, 0);
+	KASSERT_EQ(PAR_ADDR(par), va & ~0xfffULL); /* identity */
+	KASSERT_EQ(PAR_ATTR(par), 0xff);           /* MAIR: Normal, WB, RW-allocate */
+}
+
+KTEST(mmu, uart_is_device_memory)
+{
+	uint64_t par = translate(console_uart());
+	KASSERT_EQ(par & PAR_F, 0);
+	KASSERT_EQ(PAR_ATTR(par), 0x04); /* Device-nGnRE */
+}
+
+KTEST(mmu, unmapped_space_does_not_translate)
+{
+	KASSERT_EQ(translate(0x7f00000000ULL) & PAR_F, 1);
+}
+
+KTEST(mmu, kernel_lies_in_ram)
+{
+	KASSERT_GT(dtinfo_ram_size(&boot_info), 0);
+	KASSERT(mmu_is_ram((uint64_t)(uintptr_t)_start_image,
+			   (uint64_t)(_end - _start_image)));
+}
+
+KTEST(mmu, caches_and_mmu_are_on_here)
+{
+	uint64_t sctlr = read_sysreg(sctlr_el1);
+	KASSERT_EQ(sctlr & SCTLR_EL1_MMU_ON, SCTLR_EL1_MMU_ON);
+}
