@@ -95,7 +95,7 @@ static void read_cpus(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn
 		warnf(warn, "no /cpus node: running on the boot core only%s%s", "", "");
 		return;
 	}
-	int n = 0;
+	int n = 0, ignored = 0;
 	for (int c = fdt_first_child(f, cpus); c >= 0; c = fdt_next_sibling(f, c)) {
 		const char *type = fdt_getprop_string(f, c, "device_type");
 		if (!type || strcmp(type, "cpu") != 0)
@@ -112,7 +112,7 @@ static void read_cpus(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn
 			continue;
 		}
 		if (n >= DT_MAX_CPUS) {
-			bi->cpus_ignored++;
+			ignored++;
 			continue;
 		}
 		bi->cpu_mpidr[n] = fdt_read_cells(reg, ac);
@@ -135,6 +135,8 @@ static void read_cpus(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn
 		return;
 	}
 	bi->ncpus = n;
+	/* Set, not added to: a second parse must not double the count. */
+	bi->cpus_ignored = ignored;
 }
 
 static void read_psci(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn)
@@ -165,34 +167,44 @@ static void read_psci(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn
 static const char *const gicv2_compat[] = {"arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic",
 					   "arm,cortex-a7-gic", "arm,gic-v2"};
 
+/* Both versions read into locals and store only a complete description: a
+ * half-usable node must not leave the caller's GIC half-overwritten (say, the
+ * board's version with the tree's distributor and no redistributors). */
 static void read_gic(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn)
 {
-	uint64_t size;
+	uint64_t gicd, gicc, size;
 	int node = fdt_find_compatible(f, -1, "arm,gic-v3");
 	if (node >= 0) {
-		if (fdt_get_reg(f, node, 0, &bi->gicd, &size) != 0) {
+		if (fdt_get_reg(f, node, 0, &gicd, &size) != 0) {
 			warnf(warn, "GICv3 node %s: bad reg%s", fdt_node_name(f, node), "");
 			return;
 		}
 		uint32_t nregions = 1;
 		fdt_getprop_u32(f, node, "#redistributor-regions", &nregions);
-		bi->ngicr = 0;
-		for (uint32_t i = 0; i < nregions && bi->ngicr < DT_MAX_GICR; i++) {
-			struct mem_range *r = &bi->gicr[bi->ngicr];
-			if (fdt_get_reg(f, node, 1 + (int)i, &r->base, &r->size) == 0)
-				bi->ngicr++;
+		struct mem_range gicr[DT_MAX_GICR];
+		int ngicr = 0;
+		/* The regions follow GICD in "reg": stop at the first one that is
+		 * not there rather than trusting the count, which a broken tree
+		 * can set to four billion. */
+		for (uint32_t i = 0; i < nregions && ngicr < DT_MAX_GICR; i++) {
+			if (fdt_get_reg(f, node, 1 + (int)i, &gicr[ngicr].base, &gicr[ngicr].size) != 0)
+				break;
+			ngicr++;
 		}
 		uint64_t stride = 0;
 		int len;
 		const void *p = fdt_getprop(f, node, "redistributor-stride", &len);
 		if (p && (len == 4 || len == 8))
 			stride = fdt_read_cells(p, len / 4);
-		bi->gicr_stride = stride;
-		if (bi->ngicr == 0) {
+		if (ngicr == 0) {
 			warnf(warn, "GICv3 node %s: no redistributor region%s", fdt_node_name(f, node),
 			      "");
 			return;
 		}
+		bi->gicd = gicd;
+		bi->ngicr = ngicr;
+		memcpy(bi->gicr, gicr, sizeof gicr[0] * (size_t)ngicr);
+		bi->gicr_stride = stride;
 		bi->gic_version = 3;
 		return;
 	}
@@ -200,11 +212,13 @@ static void read_gic(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn)
 		node = fdt_find_compatible(f, -1, gicv2_compat[i]);
 		if (node < 0)
 			continue;
-		if (fdt_get_reg(f, node, 0, &bi->gicd, &size) != 0 ||
-		    fdt_get_reg(f, node, 1, &bi->gicc, &size) != 0) {
+		if (fdt_get_reg(f, node, 0, &gicd, &size) != 0 ||
+		    fdt_get_reg(f, node, 1, &gicc, &size) != 0) {
 			warnf(warn, "GICv2 node %s: bad reg%s", fdt_node_name(f, node), "");
 			return;
 		}
+		bi->gicd = gicd;
+		bi->gicc = gicc;
 		bi->gic_version = 2;
 		return;
 	}
@@ -219,10 +233,12 @@ static int first_irq(const struct fdt *f, int node)
 	if (!p || len < 12)
 		return -1;
 	uint32_t type = fdt_be32(p), num = fdt_be32(p + 4);
-	if (type == 0)
-		return (int)num + 32; /* SPI */
-	if (type == 1)
-		return (int)num + 16; /* PPI */
+	/* Range-check before converting: a number past the GIC's INTIDs is no
+	 * interrupt, and (int)num + 32 would overflow for a huge one. */
+	if (type == 0 && num < 988)
+		return (int)num + 32; /* SPI: INTIDs 32-1019 */
+	if (type == 1 && num < 16)
+		return (int)num + 16; /* PPI: INTIDs 16-31 */
 	return -1;
 }
 

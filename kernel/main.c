@@ -40,9 +40,11 @@ uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE] __attribute__((aligned(16)));
 uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE] __attribute__((aligned(16)));
 
 void libc_init(void);
+int crash_run(const char *kind);
 
 static const char *const known_keys[] = {
-	"run",         /* test | test:<suite>[+<suite>] | demo | shell | bench, comma-separated */
+	"run",         /* comma-separated: test, test:<suite>[+<suite>], demo, shell, bench,
+			  crash:<panic|abort|undef|double> */
 	"exit",        /* psci (default) | semihost | halt */
 	"tick",        /* timer tick in Hz */
 	"cpu_timeout", /* ms to wait for each secondary core */
@@ -194,6 +196,8 @@ static int run_actions(const char *run)
 			demo_run();
 		else if (strcmp(p, "bench") == 0)
 			status |= bench_run();
+		else if (strncmp(p, "crash:", 6) == 0)
+			status |= crash_run(p + 6);
 		else if (strcmp(p, "shell") == 0)
 			shell_run(); /* returns only on "exit" */
 		else {

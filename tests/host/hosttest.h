@@ -57,6 +57,12 @@ long ht_find_prop(const uint8_t *blob, const char *node, const char *name);
  * freed space with NOP tokens: the blob stays valid, the value gets shorter. */
 void ht_shrink_prop(uint8_t *blob, const char *node, const char *name, uint32_t newlen);
 
+/* Kill the whole binary with a message after `seconds`: cmocka has no
+ * timeouts, and a loop bounded by a value from a broken tree would otherwise
+ * hang the test run instead of failing it.  The last "[ RUN      ]" line
+ * names the culprit. */
+void ht_watchdog(unsigned seconds);
+
 /* xorshift32: the same sequence on every run, so a failure reproduces. */
 uint32_t ht_rand(uint32_t *state);
 

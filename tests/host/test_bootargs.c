@@ -292,5 +292,6 @@ int main(void)
 		cmocka_unit_test(test_null_warn_callback),
 		cmocka_unit_test(test_parse_u64),
 	};
+	ht_watchdog(20);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
