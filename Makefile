@@ -103,8 +103,9 @@ setup:
 	@tools/setup --check || tools/setup
 
 # ---------------------------------------------------------------- running
-QEMU_ARGS := $(BOARD_QEMU_ARGS) -nographic -semihosting-config enable=on,target=native \
+QEMU_MACHINE := $(BOARD_QEMU_ARGS) -semihosting-config enable=on,target=native \
 	-kernel $(B)/$(IMAGE_NAME)
+QEMU_ARGS := $(QEMU_MACHINE) -nographic
 RUN_BOOTARGS ?= run=demo,shell
 
 run: setup
@@ -113,14 +114,17 @@ run: setup
 	@echo "  $(QEMU) $(QEMU_ARGS) -append \"$(RUN_BOOTARGS)\""
 	@$(QEMU) $(QEMU_ARGS) -append "$(RUN_BOOTARGS)"
 
+# QEMU runs halted in the background with its console in a file (gdb owns the
+# terminal); watch it with `tail -f build/<board>/console.log` in another one.
 debug: setup
 	@$(MAKE) --no-print-directory kernel
 	@echo "allstop: QEMU halted at the first instruction, gdb server on :1234"
-	@$(QEMU) $(QEMU_ARGS) -append "$(RUN_BOOTARGS)" -s -S -serial mon:stdio -display none \
-		-monitor none >/dev/null 2>&1 & \
+	@echo "allstop: the console goes to $(B)/console.log (tail -f it in another terminal)"
+	@$(QEMU) $(QEMU_MACHINE) -append "$(RUN_BOOTARGS)" -s -S -display none -monitor none \
+		-serial file:$(B)/console.log & qemu=$$!; \
 	$(GDB) -q $(B)/kernel.elf -ex 'target remote :1234' \
-		-ex 'echo allstop: "continue" boots the kernel; QEMU output is hidden in gdb mode\n'; \
-	kill %1 2>/dev/null || true
+		-ex 'echo allstop: "continue" boots; Ctrl-C stops all cores; "info threads" lists them\n'; \
+	kill $$qemu 2>/dev/null || true
 
 # ---------------------------------------------------------------- testing
 test: setup

@@ -187,7 +187,8 @@ static void read_gic(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn)
 		 * not there rather than trusting the count, which a broken tree
 		 * can set to four billion. */
 		for (uint32_t i = 0; i < nregions && ngicr < DT_MAX_GICR; i++) {
-			if (fdt_get_reg(f, node, 1 + (int)i, &gicr[ngicr].base, &gicr[ngicr].size) != 0)
+			struct mem_range *r = &gicr[ngicr];
+			if (fdt_get_reg(f, node, 1 + (int)i, &r->base, &r->size) != 0)
 				break;
 			ngicr++;
 		}

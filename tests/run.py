@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,19 +79,35 @@ def qemu_cmd(image, smp=4, gic=2, cpu="cortex-a72", el2=False, mem="1G", append=
 
 
 def boot(name, cmd, timeout=BOOT_TIMEOUT):
-    """Run QEMU; returns (exit status or None on timeout, output, seconds)."""
+    """Run QEMU; returns (exit status or None on timeout, output, seconds).
+
+    The log in build/test-logs/ stamps each line with the time it arrived,
+    so a slow boot shows where the time went."""
     os.makedirs(LOGS, exist_ok=True)
     start = time.time()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    lines = []
+
+    def reader():
+        for raw in p.stdout:
+            lines.append((time.time() - start, raw.decode("utf-8", "replace").rstrip("\r\n")))
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        status, out = p.returncode, p.stdout.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired as e:
-        status, out = None, (e.stdout or b"").decode("utf-8", "replace")
-        out += f"\n[tests/run.py: no exit within {timeout} s: killed]\n"
-    out = out.replace("\r\n", "\n")
+        status = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        status = None
+    t.join(5)
+    if status is None:
+        lines.append((time.time() - start, f"[tests/run.py: no exit within {timeout} s: killed]"))
+    out = "\n".join(l for _, l in lines) + "\n"
     with open(os.path.join(LOGS, re.sub(r"[^A-Za-z0-9_.=-]+", "_", name) + ".log"), "w") as f:
-        f.write(" ".join(cmd) + "\n\n" + out)
+        f.write(" ".join(cmd) + "\n\n")
+        f.writelines(f"[{ts:8.3f}] {l}\n" for ts, l in lines)
     return status, out, time.time() - start
 
 

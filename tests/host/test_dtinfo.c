@@ -26,8 +26,8 @@
 #include "kernel/fdt.h"
 #include "tests/host/hosttest.h"
 
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
+#define MiB		(1ULL << 20)
+#define GiB		(1ULL << 30)
 #define PSCI_0_2_CPU_ON 0xc4000003u
 
 /* What a board file might pre-fill before the tree overrides it: a GICv3

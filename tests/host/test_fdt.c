@@ -77,7 +77,7 @@ static void test_open_good(void **state)
 
 static void test_strerror(void **state)
 {
-	static const int codes[] = {FDT_ERR_NOTFOUND,  FDT_ERR_BADMAGIC,  FDT_ERR_BADVERSION,
+	static const int codes[] = {FDT_ERR_NOTFOUND, FDT_ERR_BADMAGIC, FDT_ERR_BADVERSION,
 				    FDT_ERR_TRUNCATED, FDT_ERR_BADSTRUCT, FDT_ERR_TOODEEP};
 	const int n = sizeof codes / sizeof codes[0];
 	(void)state;
@@ -172,8 +172,8 @@ static void check_walk_counts(const char *name, int want_depth)
 static void test_walk_counts(void **state)
 {
 	(void)state;
-	check_walk_counts(RPI4, 3);                 /* /soc/i2c@7e804000/eeprom@50 */
-	check_walk_counts("virt-gicv2.dtb", 5);     /* /cpus/cpu-map/socket0/cluster0/core0 */
+	check_walk_counts(RPI4, 3);		/* /soc/i2c@7e804000/eeprom@50 */
+	check_walk_counts("virt-gicv2.dtb", 5); /* /cpus/cpu-map/socket0/cluster0/core0 */
 	check_walk_counts("virt-gicv3-smp16.dtb", 5);
 }
 
@@ -291,7 +291,7 @@ static void test_compatible(void **state)
 
 	assert_true(fdt_is_compatible(&f, uart0, "arm,pl011"));
 	assert_true(fdt_is_compatible(&f, uart0, "arm,primecell")); /* second entry */
-	assert_false(fdt_is_compatible(&f, uart0, "arm,pl01"));     /* prefix */
+	assert_false(fdt_is_compatible(&f, uart0, "arm,pl01"));	    /* prefix */
 	assert_false(fdt_is_compatible(&f, uart0, "arm,pl0111"));
 	assert_false(fdt_is_compatible(&f, node_at(&f, "/chosen"), "arm,pl011"));
 
@@ -432,10 +432,9 @@ static void assert_inside(const struct fdt *f, const void *p, size_t len)
 }
 
 static const char *const props[] = {
-	"reg",		  "compatible",	  "status",  "device_type", "#address-cells",
-	"#size-cells",	  "ranges",	  "interrupts", "phandle",  "bootargs",
-	"stdout-path",	  "model",	  "method",  "cpu_on",	    "cpu-release-addr",
-	"enable-method", "#redistributor-regions",
+	"reg", "compatible", "status", "device_type", "#address-cells", "#size-cells",
+	"ranges", "interrupts", "phandle", "bootargs", "stdout-path", "model", "method",
+	"cpu_on", "cpu-release-addr", "enable-method", "#redistributor-regions",
 };
 
 /* Call every per-node reader on node; with thorough, the tree-walking ones
@@ -608,9 +607,8 @@ static uint8_t *copy_of(const char *name, size_t *size)
 
 static void test_checker_on_good_trees(void **state)
 {
-	static const char *const names[] = {RPI4,	    "virt-gicv2.dtb", "virt-gicv3.dtb",
-					    "virt-el2.dtb", "many-cpus.dtb",  "odd.dtb",
-					    "sparse.dtb"};
+	static const char *const names[] = {RPI4, "virt-gicv2.dtb", "virt-gicv3.dtb",
+					    "virt-el2.dtb", "many-cpus.dtb", "odd.dtb", "sparse.dtb"};
 	(void)state;
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
 		size_t n;
@@ -884,7 +882,7 @@ static void test_truncated_virt(void **state)
 static void test_every_token_replaced(void **state)
 {
 	static const uint32_t repl[] = {HT_BEGIN_NODE, HT_END_NODE, HT_PROP, HT_NOP,
-					HT_END,	       0,	    0xffffffff};
+					HT_END, 0, 0xffffffff};
 	size_t n;
 	(void)state;
 	uint8_t *good = ht_load_dtb(RPI4, &n);
