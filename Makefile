@@ -30,7 +30,8 @@ else
 Q := @
 endif
 
-B := build/$(BOARD)
+BUILD ?= build/$(BOARD)
+B := $(BUILD)
 include kernel/boards/$(BOARD).mk
 
 # newlib: Arm's toolchain carries it; with Debian's compiler tools/setup builds it
@@ -168,4 +169,5 @@ help:
 	@echo "  CROSS_COMPILE=...  toolchain prefix (now $(CROSS_COMPILE))"
 	@echo "  QEMU=...           emulator binary (now $(QEMU))"
 	@echo "  TEST_ARGS=...      passed to tests/run.py (e.g. --quick, --only host)"
+	@echo "  BUILD=dir          build directory (default build/BOARD)"
 	@echo "  V=1                show the commands"

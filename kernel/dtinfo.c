@@ -62,29 +62,41 @@ static void read_memory(const struct fdt *f, struct boot_info *bi, dt_warn_fn wa
 		warnf(warn, "no memory node: using the board's RAM size%s%s", "", "");
 }
 
-static void add_reserved(struct boot_info *bi, uint64_t base, uint64_t size)
+static void add_reserved(struct boot_info *bi, uint64_t base, uint64_t size, dt_warn_fn warn)
 {
-	if (bi->nreserved < DT_MAX_RANGES && size) {
-		bi->reserved[bi->nreserved].base = base;
-		bi->reserved[bi->nreserved].size = size;
-		bi->nreserved++;
+	if (!size)
+		return;
+	if (bi->nreserved >= DT_MAX_RANGES) {
+		/* Dropping it would let the kernel hand that memory out: say so. */
+		char msg[120];
+		snprintf(msg, sizeof msg,
+			 "more than %d reserved ranges: [%#llx, +%#llx) is NOT kept free",
+			 DT_MAX_RANGES, (unsigned long long)base, (unsigned long long)size);
+		if (warn)
+			warn(msg);
+		return;
 	}
+	bi->reserved[bi->nreserved].base = base;
+	bi->reserved[bi->nreserved].size = size;
+	bi->nreserved++;
 }
 
-static void read_reserved(const struct fdt *f, struct boot_info *bi)
+static void read_reserved(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn)
 {
-	uint64_t rsv[DT_MAX_RANGES][2];
-	int n = fdt_get_rsvmap(f, rsv, DT_MAX_RANGES);
+	/* The tree is the whole truth about reservations: start afresh. */
+	bi->nreserved = 0;
+	uint64_t rsv[DT_MAX_RANGES + 1][2];
+	int n = fdt_get_rsvmap(f, rsv, DT_MAX_RANGES + 1);
 	for (int i = 0; i < n; i++)
-		add_reserved(bi, rsv[i][0], rsv[i][1]);
+		add_reserved(bi, rsv[i][0], rsv[i][1], warn);
 
 	int node = fdt_path_offset(f, "/reserved-memory");
 	if (node < 0)
 		return;
 	for (int c = fdt_first_child(f, node); c >= 0; c = fdt_next_sibling(f, c)) {
 		uint64_t base, size;
-		if (fdt_get_reg(f, c, 0, &base, &size) == 0)
-			add_reserved(bi, base, size);
+		for (int i = 0; fdt_get_reg(f, c, i, &base, &size) == 0; i++)
+			add_reserved(bi, base, size, warn);
 	}
 }
 
@@ -302,7 +314,7 @@ int dtinfo_parse(const void *blob, uint64_t max_size, struct boot_info *bi, dt_w
 		return off;
 
 	read_memory(&f, bi, warn);
-	read_reserved(&f, bi);
+	read_reserved(&f, bi, warn);
 	read_cpus(&f, bi, warn);
 	read_psci(&f, bi, warn);
 	read_gic(&f, bi, warn);

@@ -62,6 +62,10 @@ int fdt_open(struct fdt *f, const void *blob, size_t max_size)
 	uint32_t total = hdr(b, 1), off_struct = hdr(b, 2), off_strings = hdr(b, 3);
 	uint32_t off_rsv = hdr(b, 4), version = hdr(b, 5), last_comp = hdr(b, 6);
 	uint32_t size_strings = hdr(b, 8), size_struct = hdr(b, 9);
+	/* size_dt_struct arrived in version 17; in 16 the block runs up to the
+	 * strings block (or the end). */
+	if (version == 16)
+		size_struct = (off_strings > off_struct ? off_strings - off_struct : total - off_struct) & ~3u;
 
 	/* Version 17 is current; 16 lacks nothing we use.  last_comp_version is the
 	 * oldest version a reader must understand to read this blob. */

@@ -14,6 +14,7 @@
 #include "boot/mmu.h"
 #include "kernel/arch.h"
 #include "kernel/board.h"
+#include "kernel/bootinfo.h"
 #include "kernel/bootargs.h"
 #include "bootargs_default.h" /* generated: BOOTARGS_DEFAULT from make BOOTARGS= */
 #include "kernel/console.h"
@@ -52,52 +53,9 @@ static const char *const known_keys[] = {
 	NULL,
 };
 
-static void dt_warn(const char *msg)
-{
-	kprintf("devicetree: %s\n", msg);
-}
-
 static void args_warn(const char *msg)
 {
 	kprintf("%s\n", msg);
-}
-
-static void read_device_tree(uint64_t dtb)
-{
-	board.defaults(&boot_info);
-	if (!dtb && board.find_dtb)
-		dtb = board.find_dtb();
-	if (!dtb) {
-		kprintf("devicetree: none passed in x0 and none found: using %s defaults\n",
-			board.name);
-		return;
-	}
-	if (!mmu_is_ram(dtb, 64)) {
-		kprintf("devicetree: x0 = %#llx is not in RAM: using %s defaults\n",
-			(unsigned long long)dtb, board.name);
-		return;
-	}
-	/* Parse into a copy, so that a tree that fails half-way leaves nothing
-	 * half-applied. */
-	static struct boot_info parsed;
-	parsed = boot_info;
-	int err = dtinfo_parse((const void *)(uintptr_t)dtb, 2u << 20, &parsed, dt_warn);
-	if (err) {
-		kprintf("devicetree at %#llx: %s: using %s defaults\n", (unsigned long long)dtb,
-			fdt_strerror(err), board.name);
-		return;
-	}
-	boot_info = parsed;
-	boot_dtb = dtb;
-	/* The tree itself must survive: it is reserved memory. */
-	if (boot_info.nreserved < DT_MAX_RANGES) {
-		struct fdt f;
-		if (fdt_open(&f, (const void *)(uintptr_t)dtb, 2u << 20) == 0) {
-			boot_info.reserved[boot_info.nreserved].base = dtb;
-			boot_info.reserved[boot_info.nreserved].size = f.size;
-			boot_info.nreserved++;
-		}
-	}
 }
 
 static void apply_bootargs(void)
@@ -223,7 +181,10 @@ void boot_main(uint64_t dtb, int entry_el)
 	kprintf("\nallstop: booting on %s, boot core entered at EL%d, device tree at %#llx\n",
 		board.name, entry_el, (unsigned long long)dtb);
 
-	read_device_tree(dtb);
+	if (!dtb && board.find_dtb)
+		dtb = board.find_dtb();
+	if (bootinfo_read(dtb, BOOTINFO_DTB_MAX, &boot_info) == 0)
+		boot_dtb = dtb;
 	mmu_init(&boot_info);
 	if (boot_info.uart && boot_info.uart != console_uart())
 		console_init(boot_info.uart, board.uart_clock_hz);

@@ -153,6 +153,29 @@ def run_matrix_one(image, cfg):
     return cfg, name, status, out, secs
 
 
+CONSOLE_LINE = re.compile(r"^console-check cpu(\d\d) line(\d\d) abcdefghijklmnopqrstuvwxyz0123456789 end$")
+
+
+def check_console_lines(out, smp):
+    """Every core printed 40 whole lines at once: none may be damaged or missing."""
+    seen = set()
+    bad = []
+    for line in out.splitlines():
+        if "console-check" not in line:
+            continue
+        m = CONSOLE_LINE.match(line)
+        if m:
+            seen.add((int(m.group(1)), int(m.group(2))))
+        else:
+            bad.append(line)
+    problems = []
+    if bad:
+        problems.append(f"{len(bad)} interleaved console lines, e.g. {bad[0]!r}")
+    if "[ RUN      ] console.lines_from_every_core_at_once" in out and len(seen) != 40 * smp:
+        problems.append(f"{len(seen)} whole console-check lines, want {40 * smp}")
+    return problems
+
+
 def check_matrix_boot(res, cfg, name, status, out, secs):
     smp, gic, cpu, el2, mem = cfg
     m = KTEST_LINE.search(out)
@@ -168,6 +191,7 @@ def check_matrix_boot(res, cfg, name, status, out, secs):
     ram = re.search(r"^ram: (\d+) MiB", out, re.M)
     if not ram or int(ram.group(1)) != mem_mib(mem):
         problems.append(f"expected ram: {mem_mib(mem)} MiB, got {ram.group(0) if ram else 'no ram line'}")
+    problems += check_console_lines(out, smp)
     el = re.search(r"boot core entered at EL(\d)", out)
     if not el or int(el.group(1)) != (2 if el2 else 1):
         problems.append("entry EL not reported as EL%d" % (2 if el2 else 1))
@@ -242,10 +266,59 @@ def run_boot_checks(res, image, elf):
     res.add("16 cores on GICv3", status == 0 and "smp: 16 of 16 cpus online" in out,
             f"status {status}" + ("" if status == 0 else "\n" + tail(out)))
 
+    # A core the device tree lists but the machine lacks: PSCI CPU_ON fails,
+    # the failure is reported with its code, and the other cores carry on.
+    dtb = make_dtb_with_extra_cpu()
+    if dtb:
+        status, out, _ = boot("missing-cpu", qemu_cmd(image, 4, append="run=test:ipi+spinlock exit=semihost")
+                              + ["-dtb", dtb])
+        ok = (status == 0 and re.search(r"MPIDR 0x100\) not started: PSCI CPU_ON returned INVALID_PARAMETERS \(-2\)", out)
+              and "smp: 4 of 5 cpus online" in out)
+        res.add("a missing core is reported, the others carry on", bool(ok), f"status {status}")
+    else:
+        res.add("a missing core is reported, the others carry on", False, "could not build the test tree with dtc")
+
+    # The built-in default boot arguments (make BOOTARGS=...) apply when the
+    # device tree has none: QEMU without -append.
+    build = os.path.join(ROOT, "build", "test-bootargs")
+    p = subprocess.run(["make", "--no-print-directory", "-s", f"BUILD={build}",
+                        "BOOTARGS=run=test:smp exit=semihost", "kernel"],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        res.add("make BOOTARGS= builds", False, p.stdout.decode()[-2000:])
+    else:
+        status, out, _ = boot("bootargs-default", qemu_cmd(os.path.join(build, "kernel.img"), 2))
+        res.add("make BOOTARGS= is the default without -append",
+                status == 0 and "(built-in default)" in out and "ktest: running smp" in out,
+                f"status {status}")
+
     # maxcpus= limits the cores started.
     status, out, _ = boot("maxcpus", qemu_cmd(image, 4, append="run=test:smp maxcpus=2 exit=semihost"))
     res.add("maxcpus=2 starts two cores", status == 0 and "smp: 2 of 2 cpus online" in out,
             f"status {status}")
+
+
+def make_dtb_with_extra_cpu():
+    """QEMU's own virt tree with one more cpu node, MPIDR 0x100, that no core has."""
+    d = os.path.join(ROOT, "build", "test-dtb")
+    os.makedirs(d, exist_ok=True)
+    base, dts, out = (os.path.join(d, n) for n in ("virt4.dtb", "virt5.dts", "virt5.dtb"))
+    try:
+        subprocess.run([QEMU, "-M", f"virt,dumpdtb={base}", "-cpu", "cortex-a72", "-smp", "4", "-m", "1G",
+                        "-nographic", "-nic", "none"], check=True, capture_output=True, timeout=60)
+        text = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", base], check=True,
+                              capture_output=True, timeout=60).stdout.decode()
+        i = text.index("\t\tcpu@3 {")
+        extra = ('\t\tcpu@100 {\n\t\t\treg = <0x100>;\n\t\t\tenable-method = "psci";\n'
+                 '\t\t\tcompatible = "arm,cortex-a72";\n\t\t\tdevice_type = "cpu";\n\t\t};\n\n')
+        with open(dts, "w") as f:
+            f.write(text[:i] + extra + text[i:])
+        subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", out, dts], check=True,
+                       capture_output=True, timeout=60)
+        return out
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        print(f"  (test tree: {e})")
+        return None
 
 
 # ---------------------------------------------------------------- crash checks
