@@ -140,8 +140,7 @@ bench: setup
 	@$(QEMU) $(QEMU_ARGS) -append "run=bench exit=semihost"
 
 format:
-	clang-format -i $(wildcard boot/*.c kernel/*.c kernel/*.h kernel/boards/*.c boot/*.h \
-		tests/kernel/*.c tests/host/*.c tests/host/*.h)
+	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf build

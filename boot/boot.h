@@ -4,9 +4,9 @@
 #ifndef BOOT_H
 #define BOOT_H
 
-#define MAX_CPUS              32
-#define BOOT_STACK_SIZE       16384 /* each core's first stack; its idle loop runs here */
-#define EXCEPTION_STACK_SIZE  8192  /* each core's SP_EL1: every exception lands here */
+#define MAX_CPUS	     32
+#define BOOT_STACK_SIZE	     16384 /* each core's first stack; its idle loop runs here */
+#define EXCEPTION_STACK_SIZE 8192 /* each core's SP_EL1: every exception lands here */
 
 /* SCTLR_EL1 RES1 bits (ARMv8.0: 29, 28, 23, 22, 20, 11), little-endian,
  * MMU and caches off, alignment checking off. */

@@ -14,31 +14,32 @@
 #include "boot/boot.h"
 #include "kernel/arch.h"
 
-#define ENTRIES      512
-#define L1_SHIFT     30
-#define L2_SHIFT     21
-#define VA_BITS      39
-#define MMIO_LIMIT   (4ULL << 30) /* map the low 4 GiB's non-RAM as Device */
-#define L2_TABLES    8
+#define ENTRIES	   512
+#define L1_SHIFT   30
+#define L2_SHIFT   21
+#define VA_BITS	   39
+#define MMIO_LIMIT (4ULL << 30) /* map the low 4 GiB's non-RAM as Device */
+#define L2_TABLES  8
 
 /* Descriptor bits (Arm ARM D8.3). */
-#define DESC_BLOCK   0x1ULL
-#define DESC_TABLE   0x3ULL
-#define ATTR_IDX(i)  ((uint64_t)(i) << 2)
-#define SH_INNER     (3ULL << 8)
-#define AF           (1ULL << 10) /* access flag: set, or the first access faults */
-#define PXN          (1ULL << 53)
-#define UXN          (1ULL << 54)
+#define DESC_BLOCK  0x1ULL
+#define DESC_TABLE  0x3ULL
+#define ATTR_IDX(i) ((uint64_t)(i) << 2)
+#define SH_INNER    (3ULL << 8)
+#define AF	    (1ULL << 10) /* access flag: set, or the first access faults */
+#define PXN	    (1ULL << 53)
+#define UXN	    (1ULL << 54)
 
 /* MAIR_EL1 slots. */
 #define MT_DEVICE_nGnRE 0 /* 0x04 */
-#define MT_NORMAL       1 /* 0xff: write-back, read/write-allocate, inner and outer */
-#define MT_NORMAL_NC    2 /* 0x44: non-cacheable */
-#define MAIR_VALUE      ((0x04ULL << (8 * MT_DEVICE_nGnRE)) | (0xffULL << (8 * MT_NORMAL)) | \
-			 (0x44ULL << (8 * MT_NORMAL_NC)))
+#define MT_NORMAL	1 /* 0xff: write-back, read/write-allocate, inner and outer */
+#define MT_NORMAL_NC	2 /* 0x44: non-cacheable */
+#define MAIR_VALUE                                                                                 \
+	((0x04ULL << (8 * MT_DEVICE_nGnRE)) | (0xffULL << (8 * MT_NORMAL)) |                       \
+	 (0x44ULL << (8 * MT_NORMAL_NC)))
 
 /* TCR_EL1 fields. */
-#define TCR_T0SZ    (64 - VA_BITS)
+#define TCR_T0SZ       (64 - VA_BITS)
 #define TCR_IRGN0_WBWA (1ULL << 8)
 #define TCR_ORGN0_WBWA (1ULL << 10)
 #define TCR_SH0_INNER  (3ULL << 12)
@@ -106,7 +107,8 @@ static void build(struct tables *t, const struct boot_info *bi)
 			for (uint64_t j = 0; j < ENTRIES; j++) {
 				uint64_t b = base + (j << L2_SHIFT), s = 1ULL << L2_SHIFT;
 				if (in_ram(bi, b, s))
-					l2[j] = b | NORMAL_BLOCK; /* a partial 2 MiB block: round out */
+					l2[j] =
+					    b | NORMAL_BLOCK; /* a partial 2 MiB block: round out */
 				else if (is_mmio(bi, b, s))
 					l2[j] = b | DEVICE_BLOCK;
 			}
@@ -125,8 +127,8 @@ static uint64_t tcr_value(void)
 	uint64_t parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
 	if (parange > 5)
 		parange = 5; /* 48 bits: the most a 4 KiB granule can name */
-	return TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K |
-	       TCR_EPD1 | (parange << TCR_IPS_SHIFT);
+	return TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | TCR_EPD1 |
+	       (parange << TCR_IPS_SHIFT);
 }
 
 void mmu_init(const struct boot_info *bi)
@@ -151,10 +153,10 @@ void mmu_init(const struct boot_info *bi)
 	} else {
 		dsb(ishst); /* new table entries reach the walker before TTBR0 points at them */
 		write_sysreg(ttbr0_el1, mmu_boot_regs.ttbr0);
-		isb();      /* the new TTBR0 is in effect before the TLB flush */
+		isb(); /* the new TTBR0 is in effect before the TLB flush */
 		__asm__ volatile("tlbi vmalle1" ::: "memory");
-		dsb(nsh);   /* the flush has completed */
-		isb();      /* and later instructions translate with the new tables */
+		dsb(nsh); /* the flush has completed */
+		isb(); /* and later instructions translate with the new tables */
 	}
 	/* Secondary cores read mmu_boot_regs with their MMU and caches off. */
 	dcache_clean_range(&mmu_boot_regs, sizeof mmu_boot_regs);

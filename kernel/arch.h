@@ -19,20 +19,20 @@
 		__v;                                                                               \
 	})
 #define __write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" ::"r"((uint64_t)(v)))
-#define read_sysreg(r)       __read_sysreg(r)
+#define read_sysreg(r)	     __read_sysreg(r)
 #define write_sysreg(r, v)   __write_sysreg(r, v)
 
 /* Barriers.  Each caller says in a comment what it orders against what. */
-#define isb()       __asm__ volatile("isb" ::: "memory")
-#define dsb(opt)    __asm__ volatile("dsb " #opt ::: "memory")
-#define dmb(opt)    __asm__ volatile("dmb " #opt ::: "memory")
-#define sev()       __asm__ volatile("sev" ::: "memory")
-#define wfe()       __asm__ volatile("wfe" ::: "memory")
-#define wfi()       __asm__ volatile("wfi" ::: "memory")
+#define isb()	 __asm__ volatile("isb" ::: "memory")
+#define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
+#define dmb(opt) __asm__ volatile("dmb " #opt ::: "memory")
+#define sev()	 __asm__ volatile("sev" ::: "memory")
+#define wfe()	 __asm__ volatile("wfe" ::: "memory")
+#define wfi()	 __asm__ volatile("wfi" ::: "memory")
 /* Spin-wait hint: lets QEMU schedule another vCPU and an SMT core its sibling. */
 #define cpu_relax() __asm__ volatile("yield" ::: "memory")
 /* Compiler-only barrier: stops GCC moving memory accesses across it. */
-#define barrier()   __asm__ volatile("" ::: "memory")
+#define barrier() __asm__ volatile("" ::: "memory")
 
 /* MPIDR_EL1: the affinity fields identify a core; bit 31 is RES1, bit 30 = U. */
 #define MPIDR_AFF_MASK 0xff00ffffffULL
@@ -106,8 +106,8 @@ static inline uint64_t mmio_read64(uintptr_t addr)
  * core with its MMU (and so its caches) off must see what we wrote. */
 void dcache_clean_range(const void *start, size_t len);
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a)   (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	 (((x) + (a)-1) & ~((uint64_t)(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
 
 #endif

@@ -90,7 +90,8 @@ int bootargs_parse(struct bootargs *ba, const char *line, const char *const *kno
 		p = split_word(p, key, value, &too_long, &unterminated);
 
 		char word[48];
-		size_t wl = (size_t)(p - start) < sizeof word - 1 ? (size_t)(p - start) : sizeof word - 1;
+		size_t wl =
+		    (size_t)(p - start) < sizeof word - 1 ? (size_t)(p - start) : sizeof word - 1;
 		memcpy(word, start, wl);
 		word[wl] = '\0';
 
@@ -115,7 +116,8 @@ int bootargs_parse(struct bootargs *ba, const char *line, const char *const *kno
 		}
 		struct bootarg *a = find(ba, key);
 		if (a) {
-			warn_msg(warn, "bootargs: '%s' given more than once; the last one wins", key);
+			warn_msg(warn, "bootargs: '%s' given more than once; the last one wins",
+				 key);
 			warnings++;
 		} else {
 			if (ba->n >= BOOTARGS_MAX) {

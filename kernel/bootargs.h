@@ -10,9 +10,9 @@
 
 #include <stdbool.h>
 
-#define BOOTARGS_MAX      32
-#define BOOTARGS_KEY_MAX  32
-#define BOOTARGS_VAL_MAX  128
+#define BOOTARGS_MAX	 32
+#define BOOTARGS_KEY_MAX 32
+#define BOOTARGS_VAL_MAX 128
 
 struct bootarg {
 	char key[BOOTARGS_KEY_MAX];

@@ -38,7 +38,8 @@ int bootinfo_read(uint64_t dtb, uint64_t max_size, struct boot_info *bi)
 	*bi = parsed;
 	/* The tree itself must survive: it is reserved memory. */
 	struct fdt f;
-	if (bi->nreserved < DT_MAX_RANGES && fdt_open(&f, (const void *)(uintptr_t)dtb, max_size) == 0) {
+	if (bi->nreserved < DT_MAX_RANGES &&
+	    fdt_open(&f, (const void *)(uintptr_t)dtb, max_size) == 0) {
 		bi->reserved[bi->nreserved].base = dtb;
 		bi->reserved[bi->nreserved].size = f.size;
 		bi->nreserved++;

@@ -12,7 +12,7 @@
 #define BOOTINFO_DTB_MAX (2u << 20)
 
 extern struct boot_info boot_info; /* read-only once boot_main has set it up */
-extern uint64_t boot_dtb;          /* the tree in use, 0 if none */
+extern uint64_t boot_dtb; /* the tree in use, 0 if none */
 
 /*
  * Fill *bi with the board's defaults, then with what the tree at dtb says.

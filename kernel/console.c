@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LINE_MAX_OUT 512
-#define RX_SIZE      256
+#define LINE_MAX_OUT	   512
+#define RX_SIZE		   256
 #define PANIC_LOCK_WAIT_NS 100000000ULL /* 100 ms */
 
 static uintptr_t uart;

@@ -15,21 +15,21 @@ struct trap_frame;
 
 enum cpu_state {
 	CPU_ABSENT = 0, /* not listed, or not started yet */
-	CPU_STARTING,   /* CPU_ON / spin-table release sent, not arrived */
-	CPU_ONLINE,     /* running the kernel */
-	CPU_FAILED,     /* did not come up: see start_error */
-	CPU_HALTED,     /* stopped for good by a panic */
+	CPU_STARTING, /* CPU_ON / spin-table release sent, not arrived */
+	CPU_ONLINE, /* running the kernel */
+	CPU_FAILED, /* did not come up: see start_error */
+	CPU_HALTED, /* stopped for good by a panic */
 };
 
 struct cpu {
-	int id;            /* logical id: index in the device tree's /cpus */
-	uint64_t mpidr;    /* affinity, as the device tree and MPIDR_EL1 give it */
-	int entry_el;      /* the exception level the core arrived at */
-	int state;         /* enum cpu_state; written with release, read with acquire */
+	int id; /* logical id: index in the device tree's /cpus */
+	uint64_t mpidr; /* affinity, as the device tree and MPIDR_EL1 give it */
+	int entry_el; /* the exception level the core arrived at */
+	int state; /* enum cpu_state; written with release, read with acquire */
 	int64_t start_error; /* PSCI return code when the core did not come up */
 
-	uint64_t ticks;    /* timer interrupts taken */
-	uint64_t irqs;     /* all interrupts taken */
+	uint64_t ticks; /* timer interrupts taken */
+	uint64_t irqs; /* all interrupts taken */
 	uint64_t ipi_count[8]; /* IPIs received, by type (kernel/ipi.h) */
 
 	/* smp_call: one function to run on this core, posted by another core. */
@@ -48,7 +48,7 @@ struct cpu {
 } __attribute__((aligned(64)));
 
 extern struct cpu cpus[MAX_CPUS];
-extern int ncpus;        /* cores the device tree lists (and we can handle) */
+extern int ncpus; /* cores the device tree lists (and we can handle) */
 extern int boot_cpu_id;
 
 static inline struct cpu *this_cpu(void)

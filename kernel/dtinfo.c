@@ -162,13 +162,14 @@ static void read_psci(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn
 	} else if (method && strcmp(method, "smc") == 0) {
 		bi->psci = PSCI_SMC;
 	} else {
-		warnf(warn, "/psci: unknown method '%s': PSCI disabled%s", method ? method : "(none)",
-		      "");
+		warnf(warn, "/psci: unknown method '%s': PSCI disabled%s",
+		      method ? method : "(none)", "");
 		bi->psci = PSCI_NONE;
 		return;
 	}
 	uint32_t id;
-	if (fdt_is_compatible(f, node, "arm,psci-0.2") || fdt_is_compatible(f, node, "arm,psci-1.0"))
+	if (fdt_is_compatible(f, node, "arm,psci-0.2") ||
+	    fdt_is_compatible(f, node, "arm,psci-1.0"))
 		bi->psci_cpu_on = PSCI_0_2_FN64_CPU_ON;
 	else if (fdt_getprop_u32(f, node, "cpu_on", &id))
 		bi->psci_cpu_on = id;
@@ -210,8 +211,8 @@ static void read_gic(const struct fdt *f, struct boot_info *bi, dt_warn_fn warn)
 		if (p && (len == 4 || len == 8))
 			stride = fdt_read_cells(p, len / 4);
 		if (ngicr == 0) {
-			warnf(warn, "GICv3 node %s: no redistributor region%s", fdt_node_name(f, node),
-			      "");
+			warnf(warn, "GICv3 node %s: no redistributor region%s",
+			      fdt_node_name(f, node), "");
 			return;
 		}
 		bi->gicd = gicd;
@@ -267,8 +268,8 @@ static void read_uart(const struct fdt *f, struct boot_info *bi)
 			memcpy(buf, path, len);
 			buf[len] = '\0';
 			if (buf[0] != '/') {
-				const char *alias = fdt_getprop_string(
-				    f, fdt_path_offset(f, "/aliases"), buf);
+				const char *alias =
+				    fdt_getprop_string(f, fdt_path_offset(f, "/aliases"), buf);
 				if (alias && strlen(alias) < sizeof buf)
 					strcpy(buf, alias);
 			}

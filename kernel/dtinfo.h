@@ -44,10 +44,10 @@ struct boot_info {
 	uint64_t gicd, gicc; /* gicc: GICv2 CPU interface */
 	int ngicr;
 	struct mem_range gicr[DT_MAX_GICR]; /* GICv3 redistributor regions */
-	uint64_t gicr_stride;               /* 0: derive from GICR_TYPER */
+	uint64_t gicr_stride; /* 0: derive from GICR_TYPER */
 
 	uint64_t uart; /* PL011 base, 0 if none */
-	int uart_irq;  /* its GIC INTID, -1 if unknown */
+	int uart_irq; /* its GIC INTID, -1 if unknown */
 
 	bool have_bootargs;
 	char bootargs[512];

@@ -23,7 +23,7 @@ enum {
 };
 
 #define FDT_HEADER_SIZE 40
-#define FDT_MAX_DEPTH   32
+#define FDT_MAX_DEPTH	32
 
 const char *fdt_strerror(int err)
 {
@@ -65,7 +65,9 @@ int fdt_open(struct fdt *f, const void *blob, size_t max_size)
 	/* size_dt_struct arrived in version 17; in 16 the block runs up to the
 	 * strings block (or the end). */
 	if (version == 16)
-		size_struct = (off_strings > off_struct ? off_strings - off_struct : total - off_struct) & ~3u;
+		size_struct =
+		    (off_strings > off_struct ? off_strings - off_struct : total - off_struct) &
+		    ~3u;
 
 	/* Version 17 is current; 16 lacks nothing we use.  last_comp_version is the
 	 * oldest version a reader must understand to read this blob. */
@@ -445,8 +447,9 @@ static int translate_one(const struct fdt *f, int bus, uint64_t *addr)
 	int entry = 4 * (child_ac + parent_ac + child_sc);
 	for (int off = 0; off + entry <= len; off += entry) {
 		/* Use the low two cells of a three-cell (PCI-style) address. */
-		uint64_t cbase = fdt_read_cells(r + off + 4 * (child_ac - (child_ac > 2 ? 2 : child_ac)),
-						child_ac > 2 ? 2 : child_ac);
+		uint64_t cbase =
+		    fdt_read_cells(r + off + 4 * (child_ac - (child_ac > 2 ? 2 : child_ac)),
+				   child_ac > 2 ? 2 : child_ac);
 		uint64_t pbase =
 		    fdt_read_cells(r + off + 4 * child_ac + 4 * (parent_ac > 2 ? parent_ac - 2 : 0),
 				   parent_ac > 2 ? 2 : parent_ac);

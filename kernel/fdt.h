@@ -30,7 +30,7 @@ enum {
 
 struct fdt {
 	const uint8_t *blob;
-	uint32_t size;          /* totalsize from the header */
+	uint32_t size; /* totalsize from the header */
 	const uint8_t *structs; /* structure block */
 	uint32_t struct_size;
 	const char *strings; /* strings block */

@@ -16,14 +16,14 @@
 #include "kernel/cpu.h"
 #include "kernel/timer.h"
 
-#define GICD_CTLR       0x000
-#define GICD_TYPER      0x004
-#define GICD_ISENABLER  0x100
-#define GICD_ICENABLER  0x180
-#define GICD_ICPENDR    0x280
+#define GICD_CTLR	0x000
+#define GICD_TYPER	0x004
+#define GICD_ISENABLER	0x100
+#define GICD_ICENABLER	0x180
+#define GICD_ICPENDR	0x280
 #define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR  0x800
-#define GICD_SGIR       0xf00
+#define GICD_ITARGETSR	0x800
+#define GICD_SGIR	0xf00
 
 #define GICC_CTLR 0x000
 #define GICC_PMR  0x004
@@ -34,7 +34,7 @@
 #define SGIR_TARGET_LIST   (0u << 24)
 #define SGIR_TARGET_OTHERS (1u << 24)
 #define DEFAULT_PRIORITY   0xa0
-#define PMR_ALLOW_ALL      0xf0
+#define PMR_ALLOW_ALL	   0xf0
 
 static uintptr_t gicd, gicc;
 static uint8_t cpu_iface_mask[MAX_CPUS]; /* GIC target bit of each logical cpu */
@@ -125,12 +125,12 @@ static void gicv2_enable_spi(int irq)
 }
 
 const struct irqchip gicv2_chip = {
-	.name = "GICv2",
-	.init = gicv2_init,
-	.init_cpu = gicv2_init_cpu,
-	.send_sgi = gicv2_send_sgi,
-	.send_sgi_others = gicv2_send_sgi_others,
-	.ack = gicv2_ack,
-	.eoi = gicv2_eoi,
-	.enable_spi = gicv2_enable_spi,
+    .name = "GICv2",
+    .init = gicv2_init,
+    .init_cpu = gicv2_init_cpu,
+    .send_sgi = gicv2_send_sgi,
+    .send_sgi_others = gicv2_send_sgi_others,
+    .ack = gicv2_ack,
+    .eoi = gicv2_eoi,
+    .enable_spi = gicv2_enable_spi,
 };

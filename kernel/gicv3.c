@@ -15,43 +15,43 @@
 #include "kernel/cpu.h"
 #include "kernel/timer.h"
 
-#define GICD_CTLR       0x0000
-#define GICD_TYPER      0x0004
-#define GICD_IGROUPR    0x0080
-#define GICD_ISENABLER  0x0100
-#define GICD_ICENABLER  0x0180
-#define GICD_ICPENDR    0x0280
+#define GICD_CTLR	0x0000
+#define GICD_TYPER	0x0004
+#define GICD_IGROUPR	0x0080
+#define GICD_ISENABLER	0x0100
+#define GICD_ICENABLER	0x0180
+#define GICD_ICPENDR	0x0280
 #define GICD_IPRIORITYR 0x0400
-#define GICD_IROUTER    0x6000
-#define GICD_CTLR_RWP   (1u << 31)
+#define GICD_IROUTER	0x6000
+#define GICD_CTLR_RWP	(1u << 31)
 /* Enable groups 0/1 and affinity routing; the same bits work with and without
  * the GIC's security extensions (DS=1 on QEMU's non-secure GIC). */
 #define GICD_CTLR_ENABLE ((1u << 4) | (1u << 1) | (1u << 0))
 
-#define GICR_TYPER      0x0008
-#define GICR_WAKER      0x0014
-#define GICR_TYPER_LAST  (1ULL << 4)
-#define GICR_TYPER_VLPIS (1ULL << 1)
+#define GICR_TYPER	      0x0008
+#define GICR_WAKER	      0x0014
+#define GICR_TYPER_LAST	      (1ULL << 4)
+#define GICR_TYPER_VLPIS      (1ULL << 1)
 #define WAKER_PROCESSOR_SLEEP (1u << 1)
 #define WAKER_CHILDREN_ASLEEP (1u << 2)
-#define GICR_SGI_BASE   0x10000 /* the SGI/PPI frame follows the control frame */
-#define GICR_IGROUPR0   (GICR_SGI_BASE + 0x0080)
-#define GICR_ISENABLER0 (GICR_SGI_BASE + 0x0100)
-#define GICR_IPRIORITYR (GICR_SGI_BASE + 0x0400)
+#define GICR_SGI_BASE	      0x10000 /* the SGI/PPI frame follows the control frame */
+#define GICR_IGROUPR0	      (GICR_SGI_BASE + 0x0080)
+#define GICR_ISENABLER0	      (GICR_SGI_BASE + 0x0100)
+#define GICR_IPRIORITYR	      (GICR_SGI_BASE + 0x0400)
 
-#define ICC_PMR_EL1     S3_0_C4_C6_0
-#define ICC_IAR1_EL1    S3_0_C12_C12_0
-#define ICC_EOIR1_EL1   S3_0_C12_C12_1
-#define ICC_BPR1_EL1    S3_0_C12_C12_3
-#define ICC_CTLR_EL1    S3_0_C12_C12_4
-#define ICC_SRE_EL1     S3_0_C12_C12_5
+#define ICC_PMR_EL1	S3_0_C4_C6_0
+#define ICC_IAR1_EL1	S3_0_C12_C12_0
+#define ICC_EOIR1_EL1	S3_0_C12_C12_1
+#define ICC_BPR1_EL1	S3_0_C12_C12_3
+#define ICC_CTLR_EL1	S3_0_C12_C12_4
+#define ICC_SRE_EL1	S3_0_C12_C12_5
 #define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
-#define ICC_SGI1R_EL1   S3_0_C12_C11_5
+#define ICC_SGI1R_EL1	S3_0_C12_C11_5
 
 #define SGI1R_IRM (1ULL << 40) /* route to all but self */
 
 #define DEFAULT_PRIORITY 0xa0
-#define PMR_ALLOW_ALL    0xf0
+#define PMR_ALLOW_ALL	 0xf0
 
 static uintptr_t gicd;
 static const struct boot_info *info;
@@ -144,10 +144,10 @@ static void gicv3_init_cpu(void)
 
 static uint64_t sgi1r_affinity(uint64_t mpidr)
 {
-	return ((mpidr >> 8) & 0xff) << 16 |          /* Aff1 */
-	       ((mpidr >> 16) & 0xff) << 32 |         /* Aff2 */
-	       ((mpidr >> 32) & 0xff) << 48 |         /* Aff3 */
-	       ((mpidr & 0xff) >> 4) << 44;           /* RS: which 16 of Aff0 */
+	return ((mpidr >> 8) & 0xff) << 16 | /* Aff1 */
+	       ((mpidr >> 16) & 0xff) << 32 | /* Aff2 */
+	       ((mpidr >> 32) & 0xff) << 48 | /* Aff3 */
+	       ((mpidr & 0xff) >> 4) << 44; /* RS: which 16 of Aff0 */
 }
 
 static void gicv3_send_sgi(uint64_t mask, int sgi)
@@ -202,12 +202,12 @@ static void gicv3_enable_spi(int irq)
 }
 
 const struct irqchip gicv3_chip = {
-	.name = "GICv3",
-	.init = gicv3_init,
-	.init_cpu = gicv3_init_cpu,
-	.send_sgi = gicv3_send_sgi,
-	.send_sgi_others = gicv3_send_sgi_others,
-	.ack = gicv3_ack,
-	.eoi = gicv3_eoi,
-	.enable_spi = gicv3_enable_spi,
+    .name = "GICv3",
+    .init = gicv3_init,
+    .init_cpu = gicv3_init_cpu,
+    .send_sgi = gicv3_send_sgi,
+    .send_sgi_others = gicv3_send_sgi_others,
+    .ack = gicv3_ack,
+    .eoi = gicv3_eoi,
+    .enable_spi = gicv3_enable_spi,
 };

@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include "kernel/dtinfo.h"
 
-#define IRQ_MAX      1020
+#define IRQ_MAX	     1020
 #define IRQ_SPURIOUS 1023
-#define NR_SGIS      16
+#define NR_SGIS	     16
 
 struct trap_frame;
 typedef void (*irq_handler_fn)(int irq, struct trap_frame *tf);

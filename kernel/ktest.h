@@ -25,7 +25,7 @@ struct ktest {
 	static void ktest_fn_##suite##_##name(void);                                               \
 	static const struct ktest ktest_##suite##_##name                                           \
 	    __attribute__((used, section(".ktest"), aligned(8))) = {#suite, #name,                 \
-								     ktest_fn_##suite##_##name};   \
+								    ktest_fn_##suite##_##name};    \
 	static void ktest_fn_##suite##_##name(void)
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
@@ -45,9 +45,9 @@ bool ktest_failed(void);
 	do {                                                                                       \
 		long long _a = (long long)(a), _b = (long long)(b);                                \
 		if (!(_a op _b)) {                                                                 \
-			ktest_fail(__FILE__, __LINE__, "expected %s %s %s: %lld (%#llx) vs %lld (%#llx)", \
-				   #a, #op, #b, _a, (unsigned long long)_a, _b,                    \
-				   (unsigned long long)_b);                                        \
+			ktest_fail(__FILE__, __LINE__,                                             \
+				   "expected %s %s %s: %lld (%#llx) vs %lld (%#llx)", #a, #op, #b, \
+				   _a, (unsigned long long)_a, _b, (unsigned long long)_b);        \
 			return;                                                                    \
 		}                                                                                  \
 	} while (0)

@@ -44,13 +44,13 @@ void libc_init(void);
 int crash_run(const char *kind);
 
 static const char *const known_keys[] = {
-	"run",         /* comma-separated: test, test:<suite>[+<suite>], demo, shell, bench,
-			  crash:<panic|abort|undef|double> */
-	"exit",        /* psci (default) | semihost | halt */
-	"tick",        /* timer tick in Hz */
-	"cpu_timeout", /* ms to wait for each secondary core */
-	"maxcpus",     /* start at most this many cores */
-	NULL,
+    "run", /* comma-separated: test, test:<suite>[+<suite>], demo, shell, bench,
+	      crash:<panic|abort|undef|double> */
+    "exit", /* psci (default) | semihost | halt */
+    "tick", /* timer tick in Hz */
+    "cpu_timeout", /* ms to wait for each secondary core */
+    "maxcpus", /* start at most this many cores */
+    NULL,
 };
 
 static void args_warn(const char *msg)
@@ -61,8 +61,7 @@ static void args_warn(const char *msg)
 static void apply_bootargs(void)
 {
 	const char *line = boot_info.have_bootargs ? boot_info.bootargs : BOOTARGS_DEFAULT;
-	kprintf("bootargs: \"%s\"%s\n", line,
-		boot_info.have_bootargs ? "" : " (built-in default)");
+	kprintf("bootargs: \"%s\"%s\n", line, boot_info.have_bootargs ? "" : " (built-in default)");
 	bootargs_parse(&boot_args, line, known_keys, args_warn);
 
 	const char *exit = bootargs_get(&boot_args, "exit");
@@ -86,8 +85,8 @@ static unsigned arg_number(const char *key, unsigned dflt, unsigned min, unsigne
 	if (!v)
 		return dflt;
 	if (!bootargs_parse_u64(v, &n) || n < min || n > max) {
-		kprintf("bootargs: %s=%s: expected a number from %u to %u; using %u\n", key, v,
-			min, max, dflt);
+		kprintf("bootargs: %s=%s: expected a number from %u to %u; using %u\n", key, v, min,
+			max, dflt);
 		return dflt;
 	}
 	return (unsigned)n;
@@ -223,8 +222,8 @@ void boot_main(uint64_t dtb, int entry_el)
 
 	kprintf("cpu%d: online, MPIDR %#llx, entered at EL%d (boot core)\n", boot_cpu_id,
 		(unsigned long long)mpidr, entry_el);
-	int online = smp_start_cpus(&boot_info,
-				    arg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
+	int online = smp_start_cpus(
+	    &boot_info, arg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
 	kprintf("smp: %d of %d cpus online\n", online, ncpus);
 
 	cpus[boot_cpu_id].doing = "run";

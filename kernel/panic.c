@@ -19,7 +19,7 @@
 #include <stdarg.h>
 
 #define PANIC_EXIT_STATUS 3
-#define HALT_WAIT_NS      100000000ULL /* 100 ms for the other cores to stop */
+#define HALT_WAIT_NS	  100000000ULL /* 100 ms for the other cores to stop */
 
 static int panic_owner = -1;
 static char panic_msg[MAX_CPUS][160];
@@ -133,8 +133,7 @@ void die(struct trap_frame *tf, const char *reason)
 			kprintf("cpu%d: did not answer the panic IPI within 100 ms (was %s)\n", i,
 				cpus[i].doing ? cpus[i].doing : "?");
 	}
-	kprintf("hint: addr2line -e build/<board>/kernel.elf %#llx\n",
-		(unsigned long long)tf->elr);
+	kprintf("hint: addr2line -e build/<board>/kernel.elf %#llx\n", (unsigned long long)tf->elr);
 	kprintf("======== end of panic report ========\n");
 	cpu_set_state(c, CPU_HALTED);
 	if (power_exit_mode() == EXIT_SEMIHOST)

@@ -4,12 +4,12 @@
 #include "kernel/pl011.h"
 #include "kernel/arch.h"
 
-#define UART_DR   0x00
-#define UART_FR   0x18
+#define UART_DR	  0x00
+#define UART_FR	  0x18
 #define UART_IBRD 0x24
 #define UART_FBRD 0x28
 #define UART_LCRH 0x2c
-#define UART_CR   0x30
+#define UART_CR	  0x30
 #define UART_IMSC 0x38
 #define UART_ICR  0x44
 
@@ -17,13 +17,13 @@
 #define FR_TXFF (1u << 5) /* transmit FIFO full */
 #define FR_BUSY (1u << 3)
 
-#define LCRH_FEN     (1u << 4) /* FIFOs on */
-#define LCRH_WLEN_8  (3u << 5)
-#define CR_UARTEN    (1u << 0)
-#define CR_TXE       (1u << 8)
-#define CR_RXE       (1u << 9)
-#define INT_RX       (1u << 4)
-#define INT_RT       (1u << 6) /* receive timeout: a few bytes sat in the FIFO */
+#define LCRH_FEN    (1u << 4) /* FIFOs on */
+#define LCRH_WLEN_8 (3u << 5)
+#define CR_UARTEN   (1u << 0)
+#define CR_TXE	    (1u << 8)
+#define CR_RXE	    (1u << 9)
+#define INT_RX	    (1u << 4)
+#define INT_RT	    (1u << 6) /* receive timeout: a few bytes sat in the FIFO */
 
 void pl011_init(uintptr_t base, uint32_t clock_hz, uint32_t baud)
 {

@@ -6,7 +6,7 @@
 #include "kernel/console.h"
 #include "kernel/psci.h"
 
-#define SEMIHOST_SYS_EXIT         0x18
+#define SEMIHOST_SYS_EXIT	     0x18
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 static enum exit_mode exit_mode = EXIT_PSCI;

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define HISTORY 8
-#define PROMPT  "allstop> "
+#define PROMPT	"allstop> "
 
 struct command {
 	const char *name;
@@ -125,15 +125,15 @@ static int cmd_uptime(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"help", "", "list the commands", cmd_help},
-	{"cores", "", "every core: MPIDR, entry EL, state, ticks, interrupts", cmd_cores},
-	{"ipi", "", "ping every other core and print the round-trip times", cmd_ipi},
-	{"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
-	{"uptime", "", "time since boot", cmd_uptime},
-	{"panic", "", "panic on purpose, to see the report", cmd_panic},
-	{"poweroff", "", "end the run (exit= decides how)", cmd_poweroff},
-	{"exit", "", "leave the shell and continue the run", NULL},
-	{NULL, NULL, NULL, NULL},
+    {"help", "", "list the commands", cmd_help},
+    {"cores", "", "every core: MPIDR, entry EL, state, ticks, interrupts", cmd_cores},
+    {"ipi", "", "ping every other core and print the round-trip times", cmd_ipi},
+    {"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
+    {"uptime", "", "time since boot", cmd_uptime},
+    {"panic", "", "panic on purpose, to see the report", cmd_panic},
+    {"poweroff", "", "end the run (exit= decides how)", cmd_poweroff},
+    {"exit", "", "leave the shell and continue the run", NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int cmd_help(int argc, char **argv)

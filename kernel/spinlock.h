@@ -16,12 +16,15 @@
 
 struct spinlock {
 	uint16_t owner; /* ticket now being served */
-	uint16_t next;  /* next ticket to hand out */
-	int holder;     /* cpu id of the holder, -1 if free: for diagnostics only */
+	uint16_t next; /* next ticket to hand out */
+	int holder; /* cpu id of the holder, -1 if free: for diagnostics only */
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) {0, 0, -1, n}
+#define SPINLOCK_INIT(n)                                                                           \
+	{                                                                                          \
+		0, 0, -1, n                                                                        \
+	}
 
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);

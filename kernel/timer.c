@@ -6,8 +6,8 @@
 #include "kernel/cpu.h"
 
 /* CNTV_CTL_EL0 bits. */
-#define CNTV_CTL_ENABLE  (1 << 0)
-#define CNTV_CTL_IMASK   (1 << 1)
+#define CNTV_CTL_ENABLE (1 << 0)
+#define CNTV_CTL_IMASK	(1 << 1)
 
 static unsigned tick_hz = TICK_HZ_DEFAULT;
 

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define TIMER_VIRT_PPI 27
+#define TIMER_VIRT_PPI	27
 #define TICK_HZ_DEFAULT 100
 
 uint64_t timer_ns(void);

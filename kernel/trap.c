@@ -12,35 +12,35 @@
 #define ESR_EC(esr)  (((esr) >> 26) & 0x3f)
 #define ESR_ISS(esr) ((esr)&0x1ffffff)
 
-#define EC_UNKNOWN     0x00
-#define EC_IABT_SAME   0x21
-#define EC_DABT_SAME   0x25
-#define EC_BRK64       0x3c
+#define EC_UNKNOWN   0x00
+#define EC_IABT_SAME 0x21
+#define EC_DABT_SAME 0x25
+#define EC_BRK64     0x3c
 
 static const char *const ec_names[64] = {
-	[0x00] = "Unknown reason (undefined instruction)",
-	[0x01] = "WFI/WFE trapped",
-	[0x07] = "SVE/SIMD/FP access trapped",
-	[0x0e] = "Illegal execution state",
-	[0x15] = "SVC instruction",
-	[0x16] = "HVC instruction",
-	[0x17] = "SMC instruction",
-	[0x18] = "MSR/MRS/system instruction trapped",
-	[0x20] = "Instruction abort from a lower EL",
-	[0x21] = "Instruction abort (same EL)",
-	[0x22] = "PC alignment fault",
-	[0x24] = "Data abort from a lower EL",
-	[0x25] = "Data abort (same EL)",
-	[0x26] = "SP alignment fault",
-	[0x2c] = "Floating-point exception",
-	[0x2f] = "SError interrupt",
-	[0x30] = "Breakpoint from a lower EL",
-	[0x31] = "Breakpoint (same EL)",
-	[0x32] = "Software step from a lower EL",
-	[0x33] = "Software step (same EL)",
-	[0x34] = "Watchpoint from a lower EL",
-	[0x35] = "Watchpoint (same EL)",
-	[0x3c] = "BRK instruction",
+    [0x00] = "Unknown reason (undefined instruction)",
+    [0x01] = "WFI/WFE trapped",
+    [0x07] = "SVE/SIMD/FP access trapped",
+    [0x0e] = "Illegal execution state",
+    [0x15] = "SVC instruction",
+    [0x16] = "HVC instruction",
+    [0x17] = "SMC instruction",
+    [0x18] = "MSR/MRS/system instruction trapped",
+    [0x20] = "Instruction abort from a lower EL",
+    [0x21] = "Instruction abort (same EL)",
+    [0x22] = "PC alignment fault",
+    [0x24] = "Data abort from a lower EL",
+    [0x25] = "Data abort (same EL)",
+    [0x26] = "SP alignment fault",
+    [0x2c] = "Floating-point exception",
+    [0x2f] = "SError interrupt",
+    [0x30] = "Breakpoint from a lower EL",
+    [0x31] = "Breakpoint (same EL)",
+    [0x32] = "Software step from a lower EL",
+    [0x33] = "Software step (same EL)",
+    [0x34] = "Watchpoint from a lower EL",
+    [0x35] = "Watchpoint (same EL)",
+    [0x3c] = "BRK instruction",
 };
 
 const char *esr_class_name(uint64_t esr)
@@ -147,11 +147,11 @@ void trap_sync(struct trap_frame *tf)
 void trap_unexpected(struct trap_frame *tf, int kind)
 {
 	static const char *const kinds[] = {
-		[TRAP_FIQ] = "unexpected FIQ",
-		[TRAP_SERROR] = "SError (asynchronous abort)",
-		[TRAP_NESTED_SYNC] = "exception inside an exception handler (exception stack)",
-		[TRAP_NESTED_IRQ] = "IRQ taken on the exception stack",
-		[TRAP_LOWER_EL] = "exception from a lower exception level (allstop has no EL0)",
+	    [TRAP_FIQ] = "unexpected FIQ",
+	    [TRAP_SERROR] = "SError (asynchronous abort)",
+	    [TRAP_NESTED_SYNC] = "exception inside an exception handler (exception stack)",
+	    [TRAP_NESTED_IRQ] = "IRQ taken on the exception stack",
+	    [TRAP_LOWER_EL] = "exception from a lower exception level (allstop has no EL0)",
 	};
 	char reason[200];
 	char esr[120];

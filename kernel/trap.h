@@ -8,22 +8,22 @@
 #define TRAP_FRAME_SIZE (36 * 8)
 
 /* What kind of unexpected exception trap_unexpected() got. */
-#define TRAP_FIQ          1
-#define TRAP_SERROR       2
-#define TRAP_NESTED_SYNC  3
-#define TRAP_NESTED_IRQ   4
-#define TRAP_LOWER_EL     5
+#define TRAP_FIQ	 1
+#define TRAP_SERROR	 2
+#define TRAP_NESTED_SYNC 3
+#define TRAP_NESTED_IRQ	 4
+#define TRAP_LOWER_EL	 5
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
 struct trap_frame {
 	uint64_t x[31]; /* x0..x30 */
-	uint64_t sp;    /* the interrupted stack pointer */
-	uint64_t elr;   /* where the core was: the return address */
-	uint64_t spsr;  /* its PSTATE */
-	uint64_t esr;   /* why (for synchronous exceptions) */
-	uint64_t far;   /* the faulting address (aborts) */
+	uint64_t sp; /* the interrupted stack pointer */
+	uint64_t elr; /* where the core was: the return address */
+	uint64_t spsr; /* its PSTATE */
+	uint64_t esr; /* why (for synchronous exceptions) */
+	uint64_t far; /* the faulting address (aborts) */
 };
 
 _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "frame layout matches vectors.S");

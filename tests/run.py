@@ -2,6 +2,7 @@
 """tests/run.py — run every allstop test and print one closing line.
 
 Stages (each can be chosen with --only):
+  style   the C sources are clang-formatted
   host    the host unit tests (cmocka, ASan + UBSan): tests/host/Makefile
   kernel  the in-kernel suites, booted under QEMU in a matrix of machines
   boot    boot-level checks: cores online, RAM size, boot arguments, ELF boot
@@ -356,21 +357,43 @@ def run_crash(res, image):
             print(tail(out))
 
 
+# ---------------------------------------------------------------- style
+
+def run_style(res):
+    print("== source style", flush=True)
+    files = subprocess.run(["git", "ls-files", "*.c", "*.h"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.split()
+    if not files:
+        res.skip("clang-format", "not a git checkout")
+        return
+    try:
+        p = subprocess.run(["clang-format", "--dry-run", "--Werror"] + files, cwd=ROOT,
+                           capture_output=True, text=True)
+    except OSError:
+        res.skip("clang-format", "clang-format is not installed")
+        return
+    bad = sorted(set(re.findall(r"^([^:\s]+):\d+:\d+: error", p.stderr, re.M)))
+    res.add("sources are clang-formatted (make format)", p.returncode == 0,
+            "differs: " + ", ".join(bad) if bad else "")
+
+
 # ---------------------------------------------------------------- main
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["host", "kernel", "boot", "crash"], action="append",
+    ap.add_argument("--only", choices=["style", "host", "kernel", "boot", "crash"], action="append",
                     help="run only these stages (repeatable)")
     ap.add_argument("--quick", action="store_true", help="a smaller QEMU matrix")
     ap.add_argument("--jobs", type=int, default=2, help="QEMU boots in parallel (default 2)")
     args = ap.parse_args()
-    stages = args.only or ["host", "kernel", "boot", "crash"]
+    stages = args.only or ["style", "host", "kernel", "boot", "crash"]
 
     image = os.path.join(ROOT, "build", "virt", "kernel.img")
     elf = os.path.join(ROOT, "build", "virt", "kernel.elf")
     res = Results()
     start = time.time()
+    if "style" in stages:
+        run_style(res)
     if "host" in stages:
         run_host(res)
     if any(s in stages for s in ("kernel", "boot", "crash")) and not os.path.exists(image):

@@ -8,8 +8,8 @@
 #include "kernel/arch.h"
 #include "kernel/fdt.h"
 
-#define VIRT_RAM_BASE   0x40000000ULL
-#define VIRT_RAM_MAX    (255ULL << 30) /* virt's RAM window below its high MMIO */
+#define VIRT_RAM_BASE	 0x40000000ULL
+#define VIRT_RAM_MAX	 (255ULL << 30) /* virt's RAM window below its high MMIO */
 #define VIRT_RAM_DEFAULT (128ULL << 20) /* QEMU's default -m */
 
 static void virt_early_map(struct boot_info *bi)
@@ -44,10 +44,10 @@ static uint64_t virt_find_dtb(void)
 }
 
 const struct board board = {
-	.name = "virt",
-	.early_map = virt_early_map,
-	.defaults = virt_defaults,
-	.find_dtb = virt_find_dtb,
-	.uart_clock_hz = 0,
-	.irqchip = NULL,
+    .name = "virt",
+    .early_map = virt_early_map,
+    .defaults = virt_defaults,
+    .find_dtb = virt_find_dtb,
+    .uart_clock_hz = 0,
+    .irqchip = NULL,
 };

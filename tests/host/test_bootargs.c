@@ -278,19 +278,19 @@ static void test_parse_u64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_keys),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_quoted_values),
-		cmocka_unit_test(test_separators),
-		cmocka_unit_test(test_unknown_key_warns),
-		cmocka_unit_test(test_repeated_key_last_wins),
-		cmocka_unit_test(test_empty_key),
-		cmocka_unit_test(test_long_key_and_value),
-		cmocka_unit_test(test_unterminated_quote),
-		cmocka_unit_test(test_too_many_args),
-		cmocka_unit_test(test_null_and_empty_line),
-		cmocka_unit_test(test_null_warn_callback),
-		cmocka_unit_test(test_parse_u64),
+	    cmocka_unit_test(test_plain_keys),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_quoted_values),
+	    cmocka_unit_test(test_separators),
+	    cmocka_unit_test(test_unknown_key_warns),
+	    cmocka_unit_test(test_repeated_key_last_wins),
+	    cmocka_unit_test(test_empty_key),
+	    cmocka_unit_test(test_long_key_and_value),
+	    cmocka_unit_test(test_unterminated_quote),
+	    cmocka_unit_test(test_too_many_args),
+	    cmocka_unit_test(test_null_and_empty_line),
+	    cmocka_unit_test(test_null_warn_callback),
+	    cmocka_unit_test(test_parse_u64),
 	};
 	ht_watchdog(20);
 	return cmocka_run_group_tests(tests, NULL, NULL);

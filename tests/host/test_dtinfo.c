@@ -92,10 +92,10 @@ struct virt_case {
 };
 
 static const struct virt_case virt_cases[] = {
-	{"virt-gicv2.dtb", 4, 256 * MiB, 2, PSCI_HVC, NULL},
-	{"virt-gicv3.dtb", 8, 2 * GiB, 3, PSCI_HVC, NULL},
-	{"virt-el2.dtb", 4, 256 * MiB, 2, PSCI_SMC, "run=test exit=semihost"},
-	{"virt-gicv3-smp16.dtb", 16, 4 * GiB, 3, PSCI_HVC, NULL},
+    {"virt-gicv2.dtb", 4, 256 * MiB, 2, PSCI_HVC, NULL},
+    {"virt-gicv3.dtb", 8, 2 * GiB, 3, PSCI_HVC, NULL},
+    {"virt-el2.dtb", 4, 256 * MiB, 2, PSCI_SMC, "run=test exit=semihost"},
+    {"virt-gicv3-smp16.dtb", 16, 4 * GiB, 3, PSCI_HVC, NULL},
 };
 
 static void test_virt(void **state)
@@ -400,14 +400,14 @@ static const struct {
 	const char *what;
 	int err;
 } bad_blobs[] = {
-	{M_NULL, "NULL blob", FDT_ERR_TRUNCATED},
-	{M_TINY, "max_size below a header", FDT_ERR_TRUNCATED},
-	{M_BAD_MAGIC, "bad magic", FDT_ERR_BADMAGIC},
-	{M_TOTALSIZE_PAST_BUFFER, "totalsize past the buffer", FDT_ERR_TRUNCATED},
-	{M_STRUCT_PAST_END, "structure block past the end", FDT_ERR_TRUNCATED},
-	{M_PROP_LEN_PAST_BLOCK, "property length past the block", FDT_ERR_BADSTRUCT},
-	{M_NAMEOFF_PAST_STRINGS, "name offset past the strings", FDT_ERR_BADSTRUCT},
-	{M_BAD_TOKEN, "unknown token deep in the tree", FDT_ERR_BADSTRUCT},
+    {M_NULL, "NULL blob", FDT_ERR_TRUNCATED},
+    {M_TINY, "max_size below a header", FDT_ERR_TRUNCATED},
+    {M_BAD_MAGIC, "bad magic", FDT_ERR_BADMAGIC},
+    {M_TOTALSIZE_PAST_BUFFER, "totalsize past the buffer", FDT_ERR_TRUNCATED},
+    {M_STRUCT_PAST_END, "structure block past the end", FDT_ERR_TRUNCATED},
+    {M_PROP_LEN_PAST_BLOCK, "property length past the block", FDT_ERR_BADSTRUCT},
+    {M_NAMEOFF_PAST_STRINGS, "name offset past the strings", FDT_ERR_BADSTRUCT},
+    {M_BAD_TOKEN, "unknown token deep in the tree", FDT_ERR_BADSTRUCT},
 };
 
 static void test_bad_blob_leaves_info_alone(void **state)
@@ -489,18 +489,18 @@ static void test_ram_size(void **state)
 int main(void)
 {
 	struct CMUnitTest tests[] = {
-		/* One named test per QEMU tree; the case is the initial state. */
-		{"virt-gicv2", test_virt, NULL, NULL, (void *)&virt_cases[0]},
-		{"virt-gicv3", test_virt, NULL, NULL, (void *)&virt_cases[1]},
-		{"virt-el2", test_virt, NULL, NULL, (void *)&virt_cases[2]},
-		{"virt-gicv3-smp16", test_virt, NULL, NULL, (void *)&virt_cases[3]},
-		cmocka_unit_test(test_rpi4),
-		cmocka_unit_test(test_many_cpus),
-		cmocka_unit_test(test_odd),
-		cmocka_unit_test(test_sparse),
-		cmocka_unit_test(test_short_gic_node),
-		cmocka_unit_test(test_bad_blob_leaves_info_alone),
-		cmocka_unit_test(test_ram_size),
+	    /* One named test per QEMU tree; the case is the initial state. */
+	    {"virt-gicv2", test_virt, NULL, NULL, (void *)&virt_cases[0]},
+	    {"virt-gicv3", test_virt, NULL, NULL, (void *)&virt_cases[1]},
+	    {"virt-el2", test_virt, NULL, NULL, (void *)&virt_cases[2]},
+	    {"virt-gicv3-smp16", test_virt, NULL, NULL, (void *)&virt_cases[3]},
+	    cmocka_unit_test(test_rpi4),
+	    cmocka_unit_test(test_many_cpus),
+	    cmocka_unit_test(test_odd),
+	    cmocka_unit_test(test_sparse),
+	    cmocka_unit_test(test_short_gic_node),
+	    cmocka_unit_test(test_bad_blob_leaves_info_alone),
+	    cmocka_unit_test(test_ram_size),
 	};
 	ht_watchdog(20);
 	return cmocka_run_group_tests(tests, NULL, NULL);

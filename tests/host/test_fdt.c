@@ -77,7 +77,7 @@ static void test_open_good(void **state)
 
 static void test_strerror(void **state)
 {
-	static const int codes[] = {FDT_ERR_NOTFOUND, FDT_ERR_BADMAGIC, FDT_ERR_BADVERSION,
+	static const int codes[] = {FDT_ERR_NOTFOUND,  FDT_ERR_BADMAGIC,  FDT_ERR_BADVERSION,
 				    FDT_ERR_TRUNCATED, FDT_ERR_BADSTRUCT, FDT_ERR_TOODEEP};
 	const int n = sizeof codes / sizeof codes[0];
 	(void)state;
@@ -93,9 +93,9 @@ static void test_strerror(void **state)
 }
 
 /* The root's children, in the order rpi4.dts lists them. */
-static const char *const rpi4_top[] = {"aliases", "chosen", "memory@0", "memory@100000000",
-				       "reserved-memory", "psci", "cpus", "soc", "scb",
-				       "allstop-test"};
+static const char *const rpi4_top[] = {
+    "aliases", "chosen", "memory@0", "memory@100000000", "reserved-memory", "psci",
+    "cpus",    "soc",	 "scb",	     "allstop-test"};
 
 static void test_children_and_siblings(void **state)
 {
@@ -172,7 +172,7 @@ static void check_walk_counts(const char *name, int want_depth)
 static void test_walk_counts(void **state)
 {
 	(void)state;
-	check_walk_counts(RPI4, 3);		/* /soc/i2c@7e804000/eeprom@50 */
+	check_walk_counts(RPI4, 3); /* /soc/i2c@7e804000/eeprom@50 */
 	check_walk_counts("virt-gicv2.dtb", 5); /* /cpus/cpu-map/socket0/cluster0/core0 */
 	check_walk_counts("virt-gicv3-smp16.dtb", 5);
 }
@@ -291,7 +291,7 @@ static void test_compatible(void **state)
 
 	assert_true(fdt_is_compatible(&f, uart0, "arm,pl011"));
 	assert_true(fdt_is_compatible(&f, uart0, "arm,primecell")); /* second entry */
-	assert_false(fdt_is_compatible(&f, uart0, "arm,pl01"));	    /* prefix */
+	assert_false(fdt_is_compatible(&f, uart0, "arm,pl01")); /* prefix */
 	assert_false(fdt_is_compatible(&f, uart0, "arm,pl0111"));
 	assert_false(fdt_is_compatible(&f, node_at(&f, "/chosen"), "arm,pl011"));
 
@@ -432,9 +432,23 @@ static void assert_inside(const struct fdt *f, const void *p, size_t len)
 }
 
 static const char *const props[] = {
-	"reg", "compatible", "status", "device_type", "#address-cells", "#size-cells",
-	"ranges", "interrupts", "phandle", "bootargs", "stdout-path", "model", "method",
-	"cpu_on", "cpu-release-addr", "enable-method", "#redistributor-regions",
+    "reg",
+    "compatible",
+    "status",
+    "device_type",
+    "#address-cells",
+    "#size-cells",
+    "ranges",
+    "interrupts",
+    "phandle",
+    "bootargs",
+    "stdout-path",
+    "model",
+    "method",
+    "cpu_on",
+    "cpu-release-addr",
+    "enable-method",
+    "#redistributor-regions",
 };
 
 /* Call every per-node reader on node; with thorough, the tree-walking ones
@@ -502,7 +516,7 @@ static int full_walk(const struct fdt *f, bool thorough)
 	assert_true(off < 0);
 
 	static const char *const paths[] = {"/cpus/cpu@0", "/chosen", "/soc/serial",
-					    "/aliases", "/psci", "/memory"};
+					    "/aliases",	   "/psci",   "/memory"};
 	for (unsigned i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		int n = fdt_path_offset(f, paths[i]);
 		if (n >= 0)
@@ -607,8 +621,9 @@ static uint8_t *copy_of(const char *name, size_t *size)
 
 static void test_checker_on_good_trees(void **state)
 {
-	static const char *const names[] = {RPI4, "virt-gicv2.dtb", "virt-gicv3.dtb",
-					    "virt-el2.dtb", "many-cpus.dtb", "odd.dtb", "sparse.dtb"};
+	static const char *const names[] = {RPI4,	    "virt-gicv2.dtb", "virt-gicv3.dtb",
+					    "virt-el2.dtb", "many-cpus.dtb",  "odd.dtb",
+					    "sparse.dtb"};
 	(void)state;
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
 		size_t n;
@@ -847,7 +862,8 @@ static void truncate_everywhere(const char *name, bool thorough)
 		}
 
 		if (len >= 40) {
-			uint32_t os = ht_get32(b + HT_OFF_STRUCT), ss = ht_get32(b + HT_SIZE_STRUCT);
+			uint32_t os = ht_get32(b + HT_OFF_STRUCT),
+				 ss = ht_get32(b + HT_SIZE_STRUCT);
 			uint32_t ostr = ht_get32(b + HT_OFF_STRINGS);
 			uint32_t sstr = ht_get32(b + HT_SIZE_STRINGS);
 			if (os + ss > len)
@@ -881,8 +897,8 @@ static void test_truncated_virt(void **state)
  * name offset are whatever follows, early ENDs. */
 static void test_every_token_replaced(void **state)
 {
-	static const uint32_t repl[] = {HT_BEGIN_NODE, HT_END_NODE, HT_PROP, HT_NOP,
-					HT_END, 0, 0xffffffff};
+	static const uint32_t repl[] = {HT_BEGIN_NODE, HT_END_NODE, HT_PROP,   HT_NOP,
+					HT_END,	       0,	    0xffffffff};
 	size_t n;
 	(void)state;
 	uint8_t *good = ht_load_dtb(RPI4, &n);
@@ -933,30 +949,30 @@ static void test_random_flips_virt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_good),
-		cmocka_unit_test(test_strerror),
-		cmocka_unit_test(test_children_and_siblings),
-		cmocka_unit_test(test_walk_counts),
-		cmocka_unit_test(test_parent),
-		cmocka_unit_test(test_path_offset),
-		cmocka_unit_test(test_getprop),
-		cmocka_unit_test(test_compatible),
-		cmocka_unit_test(test_phandle),
-		cmocka_unit_test(test_cells),
-		cmocka_unit_test(test_get_reg),
-		cmocka_unit_test(test_rsvmap),
-		cmocka_unit_test(test_checker_on_good_trees),
-		cmocka_unit_test(test_bad_header),
-		cmocka_unit_test(test_prop_len_past_block),
-		cmocka_unit_test(test_nameoff_past_strings),
-		cmocka_unit_test(test_name_unterminated_at_end),
-		cmocka_unit_test(test_unterminated_node_name),
-		cmocka_unit_test(test_too_deep),
-		cmocka_unit_test(test_truncated_rpi4),
-		cmocka_unit_test(test_truncated_virt),
-		cmocka_unit_test(test_every_token_replaced),
-		cmocka_unit_test(test_random_flips_rpi4),
-		cmocka_unit_test(test_random_flips_virt),
+	    cmocka_unit_test(test_open_good),
+	    cmocka_unit_test(test_strerror),
+	    cmocka_unit_test(test_children_and_siblings),
+	    cmocka_unit_test(test_walk_counts),
+	    cmocka_unit_test(test_parent),
+	    cmocka_unit_test(test_path_offset),
+	    cmocka_unit_test(test_getprop),
+	    cmocka_unit_test(test_compatible),
+	    cmocka_unit_test(test_phandle),
+	    cmocka_unit_test(test_cells),
+	    cmocka_unit_test(test_get_reg),
+	    cmocka_unit_test(test_rsvmap),
+	    cmocka_unit_test(test_checker_on_good_trees),
+	    cmocka_unit_test(test_bad_header),
+	    cmocka_unit_test(test_prop_len_past_block),
+	    cmocka_unit_test(test_nameoff_past_strings),
+	    cmocka_unit_test(test_name_unterminated_at_end),
+	    cmocka_unit_test(test_unterminated_node_name),
+	    cmocka_unit_test(test_too_deep),
+	    cmocka_unit_test(test_truncated_rpi4),
+	    cmocka_unit_test(test_truncated_virt),
+	    cmocka_unit_test(test_every_token_replaced),
+	    cmocka_unit_test(test_random_flips_rpi4),
+	    cmocka_unit_test(test_random_flips_virt),
 	};
 	ht_watchdog(120); /* about 4 s normally; generous for slow machines */
 	return cmocka_run_group_tests(tests, NULL, NULL);

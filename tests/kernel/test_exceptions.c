@@ -9,7 +9,7 @@
 
 #define UNMAPPED 0x7f00000000ULL /* inside the 39-bit space, mapped by nothing */
 
-#define EC(esr)   (((esr) >> 26) & 0x3f)
+#define EC(esr)	  (((esr) >> 26) & 0x3f)
 #define DFSC(esr) ((esr)&0x3f)
 #define WNR(esr)  (((esr) >> 6) & 1)
 
@@ -23,10 +23,10 @@ KTEST(exceptions, data_abort_on_load_is_decoded)
 			 : "r"(UNMAPPED)
 			 : "memory");
 	uint64_t esr = fault_expect_end(&far, &elr);
-	KASSERT_EQ(EC(esr), 0x25);           /* data abort, same EL */
-	KASSERT_EQ(DFSC(esr) & 0x3c, 0x04);  /* translation fault */
-	KASSERT_EQ(DFSC(esr) & 3, 1);        /* at level 1: no 1 GiB entry there */
-	KASSERT_EQ(WNR(esr), 0);             /* a read */
+	KASSERT_EQ(EC(esr), 0x25); /* data abort, same EL */
+	KASSERT_EQ(DFSC(esr) & 0x3c, 0x04); /* translation fault */
+	KASSERT_EQ(DFSC(esr) & 3, 1); /* at level 1: no 1 GiB entry there */
+	KASSERT_EQ(WNR(esr), 0); /* a read */
 	KASSERT_EQ(far, UNMAPPED);
 	KASSERT_EQ(elr, pc);
 

@@ -12,9 +12,9 @@
 
 extern struct boot_info boot_info;
 
-#define PAR_F        1ULL
-#define PAR_ATTR(p)  ((p) >> 56)
-#define PAR_ADDR(p)  ((p)&0xfffffffff000ULL)
+#define PAR_F	    1ULL
+#define PAR_ATTR(p) ((p) >> 56)
+#define PAR_ADDR(p) ((p)&0xfffffffff000ULL)
 
 static uint64_t translate(uint64_t va)
 {
@@ -29,7 +29,7 @@ KTEST(mmu, ram_is_normal_write_back)
 	uint64_t par = translate(va);
 	KASSERT_EQ(par & PAR_F, 0);
 	KASSERT_EQ(PAR_ADDR(par), va & ~0xfffULL); /* identity */
-	KASSERT_EQ(PAR_ATTR(par), 0xff);           /* MAIR: Normal, WB, RW-allocate */
+	KASSERT_EQ(PAR_ATTR(par), 0xff); /* MAIR: Normal, WB, RW-allocate */
 }
 
 KTEST(mmu, uart_is_device_memory)
@@ -47,8 +47,7 @@ KTEST(mmu, unmapped_space_does_not_translate)
 KTEST(mmu, kernel_lies_in_ram)
 {
 	KASSERT_GT(dtinfo_ram_size(&boot_info), 0);
-	KASSERT(mmu_is_ram((uint64_t)(uintptr_t)_start_image,
-			   (uint64_t)(_end - _start_image)));
+	KASSERT(mmu_is_ram((uint64_t)(uintptr_t)_start_image, (uint64_t)(_end - _start_image)));
 }
 
 KTEST(mmu, caches_and_mmu_are_on_here)
