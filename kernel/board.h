@@ -21,6 +21,8 @@ struct board {
 	void (*defaults)(struct boot_info *bi);
 	/* Where to look for a device tree when x0 held none (may return 0). */
 	uint64_t (*find_dtb)(void);
+	/* Before the console: route the UART's pins (may be NULL). */
+	void (*uart_pins)(void);
 	/* UART reference clock for the baud divisor; 0 = firmware set it up. */
 	uint32_t uart_clock_hz;
 	/* The interrupt controller (NULL: choose from the device tree's GIC). */

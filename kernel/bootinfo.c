@@ -30,6 +30,12 @@ int bootinfo_read(uint64_t dtb, uint64_t max_size, struct boot_info *bi)
 	static struct boot_info parsed;
 	parsed = *bi;
 	int err = dtinfo_parse((const void *)(uintptr_t)dtb, max_size, &parsed, dt_warn);
+	if (err == FDT_ERR_BADMAGIC) {
+		kprintf("devicetree: x0 = %#llx holds no device tree (no FDT magic): using %s "
+			"defaults\n",
+			(unsigned long long)dtb, board.name);
+		return -1;
+	}
 	if (err) {
 		kprintf("devicetree at %#llx: %s: using %s defaults\n", (unsigned long long)dtb,
 			fdt_strerror(err), board.name);

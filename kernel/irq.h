@@ -41,6 +41,7 @@ extern const struct irqchip *irqchip;
 
 extern const struct irqchip gicv2_chip;
 extern const struct irqchip gicv3_chip;
+extern const struct irqchip bcm2836_chip;
 
 /* Pick and initialise the controller the device tree names. */
 int irq_init(const struct boot_info *bi);

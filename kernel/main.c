@@ -176,6 +176,8 @@ void boot_main(uint64_t dtb, int entry_el)
 	libc_init();
 
 	board.defaults(&boot_info);
+	if (board.uart_pins)
+		board.uart_pins();
 	console_init(boot_info.uart, board.uart_clock_hz);
 	kprintf("\nallstop: booting on %s, boot core entered at EL%d, device tree at %#llx\n",
 		board.name, entry_el, (unsigned long long)dtb);
@@ -212,8 +214,7 @@ void boot_main(uint64_t dtb, int entry_el)
 	psci_init(boot_info.psci, boot_info.psci_cpu_on);
 	print_machine();
 	if (irq_init(&boot_info) == 0)
-		kprintf("irq: %s, distributor at %#llx\n", irqchip->name,
-			(unsigned long long)boot_info.gicd);
+		kprintf("irq: %s\n", irqchip->name);
 	irq_init_cpu();
 	timer_start_tick(arg_number("tick", TICK_HZ_DEFAULT, 1, 10000));
 	cpu_set_state(&cpus[boot_cpu_id], CPU_ONLINE);

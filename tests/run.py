@@ -6,6 +6,8 @@ Stages (each can be chosen with --only):
   host    the host unit tests (cmocka, ASan + UBSan): tests/host/Makefile
   kernel  the in-kernel suites, booted under QEMU in a matrix of machines
   boot    boot-level checks: cores online, RAM size, boot arguments, ELF boot
+  pi      the Raspberry Pi boards: raspi3b under QEMU, rpi4 under QEMU raspi4b
+          (skipped without QEMU 9.0+), static checks of the Pi 4 image, make sdcard
   crash   the panic path: deliberate faults give one complete report
 
 Every QEMU boot has a timeout, its full log is kept in build/test-logs/, and a
@@ -54,6 +56,8 @@ class Results:
         else:
             self.failed += 1
             self.failures.append(name)
+        if ok and ("\n" in detail or len(detail) > 150):
+            detail = ""  # a passing check's long output is only noise
         print(f"{'PASS' if ok else 'FAIL'} {name}{(': ' + detail) if detail else ''}", flush=True)
 
     def skip(self, name, why):
@@ -322,6 +326,171 @@ def make_dtb_with_extra_cpu():
         return None
 
 
+# ---------------------------------------------------------------- Raspberry Pi boards
+
+def build_board(board, bootargs, build):
+    p = subprocess.run(["make", "--no-print-directory", "-s", f"BOARD={board}", f"BUILD={build}",
+                        f"BOOTARGS={bootargs}", "kernel"], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    return p.returncode == 0, p.stdout.decode("utf-8", "replace")
+
+
+def pi_cmd(machine, image, extra=()):
+    return [QEMU, "-M", machine, "-nographic", "-nic", "none", "-monitor", "none", "-serial", "stdio",
+            "-semihosting-config", "enable=on,target=native", "-kernel", image] + list(extra)
+
+
+def check_pi_boot(res, name, status, out, secs, el=2):
+    problems = []
+    m = KTEST_LINE.search(out)
+    if not m:
+        problems.append("no ktest summary line")
+    if status != 0:
+        problems.append("timed out" if status is None else f"exit status {status}")
+    if "smp: 4 of 4 cpus online" not in out:
+        problems.append("not 4 of 4 cpus online")
+    if not re.search(rf"boot core entered at EL{el}", out):
+        problems.append(f"not entered at EL{el}")
+    problems += check_console_lines(out, 4)
+    if m:
+        p, f, s = (int(x) for x in m.groups())
+        res.passed += p
+        res.failed += f
+        res.skipped += s
+        for t in re.findall(r"^\[     FAIL \] (\S+)", out, re.M):
+            res.failures.append(f"{name}: {t}")
+    res.add(f"{name} boot", not problems,
+            "; ".join(problems) if problems else f"{m.group(0)} ({secs:.1f} s)")
+    if problems or (m and int(m.group(2))):
+        for l in re.findall(r"^    FAIL .*$", out, re.M):
+            print("   ", l)
+        print(tail(out))
+
+
+def qemu_has_machine(name):
+    try:
+        out = subprocess.run([QEMU, "-M", "help"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return re.search(rf"^{name}\s", out, re.M) is not None
+
+
+def run_pi(res):
+    print("== Raspberry Pi boards under QEMU", flush=True)
+    tests = "run=test exit=semihost"
+
+    build = os.path.join(ROOT, "build", "test-raspi3b")
+    ok, log = build_board("raspi3b", tests, build)
+    if not ok:
+        res.add("raspi3b build", False, log[-2000:])
+    else:
+        name = "raspi3b (QEMU -M raspi3b, 4 x A53, BCM2836 mailboxes)"
+        status, out, secs = boot(name, pi_cmd("raspi3b", os.path.join(build, "kernel8.img")))
+        check_pi_boot(res, name, status, out, secs, el=2)
+        # The ELF has no firmware stub: all four cores start at EL3 together,
+        # and three of them wait in allstop's holding pen.
+        name = "raspi3b ELF (all cores at EL3, holding pen)"
+        status, out, secs = boot(name, pi_cmd("raspi3b", os.path.join(build, "kernel.elf")))
+        check_pi_boot(res, name, status, out, secs, el=3)
+
+    if not qemu_has_machine("raspi4b"):
+        version = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        res.skip("rpi4 under QEMU -M raspi4b", f"{version} has no raspi4b model (QEMU 9.0 or later has)")
+        return
+    build = os.path.join(ROOT, "build", "test-rpi4")
+    ok, log = build_board("rpi4", tests, build)
+    if not ok:
+        res.add("rpi4 build", False, log[-2000:])
+        return
+    image = os.path.join(build, "kernel8.img")
+    name = "rpi4 (QEMU -M raspi4b, no device tree, GIC-400)"
+    status, out, secs = boot(name, pi_cmd("raspi4b", image))
+    check_pi_boot(res, name, status, out, secs)
+
+    # With a Pi 4 device tree (as the firmware passes one): the GIC and UART come
+    # from /soc through its ranges, the cores from the spin-table entries.
+    dtb = os.path.join(ROOT, "build", "test-dtb", "rpi4-b.dtb")
+    os.makedirs(os.path.dirname(dtb), exist_ok=True)
+    p = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb,
+                        os.path.join(ROOT, "tests", "boards", "rpi4-b.dts")], capture_output=True, text=True)
+    if p.returncode != 0:
+        res.add("rpi4 test device tree compiles", False, p.stderr[-1000:])
+        return
+    name = "rpi4 (QEMU -M raspi4b, with a device tree)"
+    status, out, secs = boot(name, pi_cmd("raspi4b", image, ["-dtb", dtb]))
+    if "Raspberry Pi 4 Model B (allstop test tree)" not in out:
+        res.add(f"{name}: the tree was read", False, "model line missing")
+    check_pi_boot(res, name, status, out, secs)
+
+
+def readelf(args, elf):
+    cross = os.environ.get("CROSS_COMPILE", "aarch64-linux-gnu-")
+    return subprocess.run([cross + "readelf"] + args + [elf], capture_output=True, text=True).stdout
+
+
+def run_pi_static(res):
+    """The image a real Pi 4 boots, checked without booting it."""
+    print("== Raspberry Pi 4 image, static checks", flush=True)
+    p = subprocess.run(["make", "--no-print-directory", "-s", "BOARD=rpi4", "kernel"], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0:
+        res.add("make BOARD=rpi4", False, p.stdout.decode()[-2000:])
+        return
+    b = os.path.join(ROOT, "build", "rpi4")
+    elf, img = os.path.join(b, "kernel.elf"), os.path.join(b, "kernel8.img")
+    header = readelf(["-h"], elf)
+    entry = re.search(r"Entry point address:\s+0x([0-9a-f]+)", header)
+    res.add("rpi4: entry point is the load address 0x80000", bool(entry) and int(entry.group(1), 16) == 0x80000,
+            entry.group(0) if entry else "no entry")
+    with open(img, "rb") as f:
+        first = int.from_bytes(f.read(4), "little")
+    res.add("rpi4: kernel8.img starts with a branch (file offset 0 = 0x80000)",
+            first & 0xfc000000 == 0x14000000, f"first word {first:#010x}")
+    sections = readelf(["-S", "-W"], elf)
+    res.add("rpi4: no build-id or other note in front of the code", ".note" not in sections,
+            "" if ".note" not in sections else "a .note section is present")
+    text = re.search(r"\.text\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)", sections)
+    res.add("rpi4: .text is at 0x80000, file offset 0 of the image", bool(text) and int(text.group(1), 16) == 0x80000,
+            text.group(0) if text else "no .text")
+    syms = readelf(["-s", "-W"], elf)
+    vec = re.search(r"^\s*\d+:\s+([0-9a-f]+)\s+\d+\s+\w+\s+GLOBAL\s+\w+\s+\S+\s+vectors$", syms, re.M)
+    res.add("rpi4: the vector table is 2 KiB aligned", bool(vec) and int(vec.group(1), 16) % 2048 == 0,
+            f"vectors at {vec.group(1) if vec else '?'}")
+    with open(os.path.join(b, "config.txt")) as f:
+        config = set(l.strip() for l in f if l.strip() and not l.startswith("#"))
+    want = {"arm_64bit=1", "kernel_address=0x80000", "enable_uart=1", "init_uart_clock=48000000",
+            "enable_gic=1", "kernel=kernel8.img"}
+    res.add("rpi4: config.txt has what the firmware needs", want <= config,
+            "missing: " + ", ".join(sorted(want - config)) if not want <= config else "")
+
+    # make sdcard (in a build folder of its own, not to touch build/rpi4):
+    # without firmware it names the files it needs; with them it fills the
+    # folder and builds a FAT image.
+    sd = os.path.join(ROOT, "build", "test-sdcard")
+    make_sd = ["make", "--no-print-directory", "-s", "BOARD=rpi4", f"BUILD={sd}", "sdcard"]
+    p = subprocess.run(make_sd, cwd=ROOT, capture_output=True, text=True)
+    boot_dir = os.path.join(sd, "boot")
+    names_files = all(n in p.stdout for n in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb"))
+    res.add("make sdcard without FIRMWARE_DIR names the firmware files",
+            p.returncode == 0 and names_files and os.path.exists(os.path.join(boot_dir, "kernel8.img"))
+            and os.path.exists(os.path.join(boot_dir, "config.txt")), p.stdout[-500:])
+    fw = os.path.join(ROOT, "build", "test-firmware")
+    os.makedirs(fw, exist_ok=True)
+    for n in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb"):
+        with open(os.path.join(fw, n), "w") as f:
+            f.write(f"stand-in for {n}\n")
+    p = subprocess.run(make_sd + [f"FIRMWARE_DIR={fw}"], cwd=ROOT, capture_output=True, text=True)
+    listing = subprocess.run(["mdir", "-b", "-i", os.path.join(sd, "sdcard.img"), "::"],
+                             capture_output=True, text=True).stdout.lower()
+    want_files = ("kernel8.img", "config.txt", "start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb")
+    res.add("make sdcard FIRMWARE_DIR=... fills the card folder and FAT image",
+            p.returncode == 0 and all(os.path.exists(os.path.join(boot_dir, n)) for n in want_files)
+            and all(n in listing for n in want_files), (p.stdout + p.stderr)[-800:] + listing)
+    p = subprocess.run(make_sd + [f"FIRMWARE_DIR={fw}-nonexistent"], cwd=ROOT, capture_output=True, text=True)
+    res.add("make sdcard with a wrong FIRMWARE_DIR fails clearly",
+            p.returncode != 0 and "missing" in p.stdout, p.stdout[-300:])
+
+
 # ---------------------------------------------------------------- crash checks
 
 def check_report(out, expect_cpu_lines):
@@ -381,12 +550,12 @@ def run_style(res):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["style", "host", "kernel", "boot", "crash"], action="append",
+    ap.add_argument("--only", choices=["style", "host", "kernel", "boot", "pi", "crash"], action="append",
                     help="run only these stages (repeatable)")
     ap.add_argument("--quick", action="store_true", help="a smaller QEMU matrix")
     ap.add_argument("--jobs", type=int, default=2, help="QEMU boots in parallel (default 2)")
     args = ap.parse_args()
-    stages = args.only or ["style", "host", "kernel", "boot", "crash"]
+    stages = args.only or ["style", "host", "kernel", "boot", "pi", "crash"]
 
     image = os.path.join(ROOT, "build", "virt", "kernel.img")
     elf = os.path.join(ROOT, "build", "virt", "kernel.elf")
@@ -396,7 +565,7 @@ def main():
         run_style(res)
     if "host" in stages:
         run_host(res)
-    if any(s in stages for s in ("kernel", "boot", "crash")) and not os.path.exists(image):
+    if any(s in stages for s in ("kernel", "boot", "pi", "crash")) and not os.path.exists(image):
         print(f"no kernel image at {image}: run make first")
         res.add("kernel image exists", False)
     else:
@@ -404,6 +573,9 @@ def main():
             run_kernel(res, image, args.jobs, args.quick)
         if "boot" in stages:
             run_boot_checks(res, image, elf)
+        if "pi" in stages:
+            run_pi_static(res)
+            run_pi(res)
         if "crash" in stages:
             run_crash(res, image)
 
