@@ -24,10 +24,10 @@
 #define LOCAL_MBOX0_CLR(c)  (0xc0 + 16 * (c))
 
 #define TIMER_CNTVIRQ_IRQ (1u << 3) /* route this core's virtual timer to IRQ */
-#define MBOX0_IRQ         (1u << 0)
-#define SRC_CNTV          (1u << 3)
-#define SRC_MBOX0         (1u << 4)
-#define SRC_GPU           (1u << 8)
+#define MBOX0_IRQ	  (1u << 0)
+#define SRC_CNTV	  (1u << 3)
+#define SRC_MBOX0	  (1u << 4)
+#define SRC_GPU		  (1u << 8)
 
 /* The BCM2835 controller: 64 GPU interrupts in two banks. */
 #define IC_PENDING1 0x04
@@ -101,8 +101,10 @@ static uint32_t bcm_ack(void)
 	if (src & SRC_CNTV)
 		return TIMER_VIRT_PPI;
 	if (src & SRC_GPU) {
-		uint32_t p1 = mmio_read32(ic_base + IC_PENDING1) & mmio_read32(ic_base + IC_ENABLE1);
-		uint32_t p2 = mmio_read32(ic_base + IC_PENDING2) & mmio_read32(ic_base + IC_ENABLE2);
+		uint32_t p1 =
+		    mmio_read32(ic_base + IC_PENDING1) & mmio_read32(ic_base + IC_ENABLE1);
+		uint32_t p2 =
+		    mmio_read32(ic_base + IC_PENDING2) & mmio_read32(ic_base + IC_ENABLE2);
 		if (p1)
 			return 32 + (uint32_t)__builtin_ctz(p1);
 		if (p2)
@@ -125,12 +127,12 @@ static void bcm_enable_spi(int irq)
 }
 
 const struct irqchip bcm2836_chip = {
-	.name = "BCM2836 local",
-	.init = bcm_init,
-	.init_cpu = bcm_init_cpu,
-	.send_sgi = bcm_send_sgi,
-	.send_sgi_others = bcm_send_sgi_others,
-	.ack = bcm_ack,
-	.eoi = bcm_eoi,
-	.enable_spi = bcm_enable_spi,
+    .name = "BCM2836 local",
+    .init = bcm_init,
+    .init_cpu = bcm_init_cpu,
+    .send_sgi = bcm_send_sgi,
+    .send_sgi_others = bcm_send_sgi_others,
+    .ack = bcm_ack,
+    .eoi = bcm_eoi,
+    .enable_spi = bcm_enable_spi,
 };

@@ -4,15 +4,15 @@
 #include "kernel/boards/bcm_gpio.h"
 #include "kernel/arch.h"
 
-#define GPFSEL1            0x04
-#define GPPUD              0x94
-#define GPPUDCLK0          0x98
+#define GPFSEL1		    0x04
+#define GPPUD		    0x94
+#define GPPUDCLK0	    0x98
 #define GPIO_PUP_PDN_CNTRL0 0xe4
 
-#define FSEL_ALT0   4u
+#define FSEL_ALT0	4u
 #define FSEL_SHIFT(pin) (((pin) % 10) * 3)
-#define PULL_UP_2711 1u /* GPIO_PUP_PDN_CNTRL: 0 none, 1 up, 2 down */
-#define PULL_UP_2835 2u /* GPPUD: 0 off, 1 down, 2 up */
+#define PULL_UP_2711	1u /* GPIO_PUP_PDN_CNTRL: 0 none, 1 up, 2 down */
+#define PULL_UP_2835	2u /* GPPUD: 0 off, 1 down, 2 up */
 
 static void select_alt0(uintptr_t gpio)
 {
@@ -26,8 +26,8 @@ void bcm2711_uart_pins(uintptr_t gpio)
 {
 	select_alt0(gpio);
 	uint32_t v = mmio_read32(gpio + GPIO_PUP_PDN_CNTRL0);
-	v &= ~((3u << 28) | (3u << 30));  /* GPIO 14 (TX): no pull */
-	v |= PULL_UP_2711 << 30;          /* GPIO 15 (RX): pull-up, idle high */
+	v &= ~((3u << 28) | (3u << 30)); /* GPIO 14 (TX): no pull */
+	v |= PULL_UP_2711 << 30; /* GPIO 15 (RX): pull-up, idle high */
 	mmio_write32(gpio + GPIO_PUP_PDN_CNTRL0, v);
 }
 

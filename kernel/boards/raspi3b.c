@@ -11,12 +11,12 @@
 #include "kernel/boards/pi.h"
 
 #define PERIPHERAL_BASE 0x3f000000ULL
-#define GPIO_BASE       (PERIPHERAL_BASE + 0x200000)
-#define UART0_BASE      (PERIPHERAL_BASE + 0x201000)
+#define GPIO_BASE	(PERIPHERAL_BASE + 0x200000)
+#define UART0_BASE	(PERIPHERAL_BASE + 0x201000)
 #define BCM2835_IC_BASE (PERIPHERAL_BASE + 0xb200)
-#define LOCAL_BASE      0x40000000ULL
-#define UART0_GPU_IRQ   57
-#define ARM_RAM_SIZE    0x3c000000ULL /* 1 GiB less the default 64 MiB for the GPU */
+#define LOCAL_BASE	0x40000000ULL
+#define UART0_GPU_IRQ	57
+#define ARM_RAM_SIZE	0x3c000000ULL /* 1 GiB less the default 64 MiB for the GPU */
 
 static void raspi3b_defaults(struct boot_info *bi)
 {
@@ -52,11 +52,11 @@ static const struct irqchip *raspi3b_irqchip(const struct boot_info *bi)
 }
 
 const struct board board = {
-	.name = "raspi3b",
-	.early_map = raspi3b_early_map,
-	.defaults = raspi3b_defaults,
-	.find_dtb = raspi3b_find_dtb,
-	.uart_pins = raspi3b_uart_pins,
-	.uart_clock_hz = 48000000, /* config.txt: init_uart_clock=48000000 */
-	.irqchip = raspi3b_irqchip,
+    .name = "raspi3b",
+    .early_map = raspi3b_early_map,
+    .defaults = raspi3b_defaults,
+    .find_dtb = raspi3b_find_dtb,
+    .uart_pins = raspi3b_uart_pins,
+    .uart_clock_hz = 48000000, /* config.txt: init_uart_clock=48000000 */
+    .irqchip = raspi3b_irqchip,
 };

@@ -13,14 +13,14 @@
 #include "kernel/boards/pi.h"
 
 #define PERIPHERAL_BASE 0xfe000000ULL
-#define GPIO_BASE       (PERIPHERAL_BASE + 0x200000)
-#define UART0_BASE      (PERIPHERAL_BASE + 0x201000)
-#define GICD_BASE       0xff841000ULL
-#define GICC_BASE       0xff842000ULL
-#define UART0_SPI       121
+#define GPIO_BASE	(PERIPHERAL_BASE + 0x200000)
+#define UART0_BASE	(PERIPHERAL_BASE + 0x201000)
+#define GICD_BASE	0xff841000ULL
+#define GICC_BASE	0xff842000ULL
+#define UART0_SPI	121
 /* Every Pi 4 has at least this much below the GPU's share with the default
  * gpu_mem (the firmware's device tree says exactly how much there is). */
-#define ARM_RAM_SIZE    0x3b400000ULL
+#define ARM_RAM_SIZE 0x3b400000ULL
 
 static void rpi4_defaults(struct boot_info *bi)
 {
@@ -51,11 +51,11 @@ static void rpi4_uart_pins(void)
 }
 
 const struct board board = {
-	.name = "rpi4",
-	.early_map = rpi4_early_map,
-	.defaults = rpi4_defaults,
-	.find_dtb = rpi4_find_dtb,
-	.uart_pins = rpi4_uart_pins,
-	.uart_clock_hz = 48000000, /* config.txt: init_uart_clock=48000000 */
-	.irqchip = NULL,           /* the GIC-400 the tree (or the defaults) name */
+    .name = "rpi4",
+    .early_map = rpi4_early_map,
+    .defaults = rpi4_defaults,
+    .find_dtb = rpi4_find_dtb,
+    .uart_pins = rpi4_uart_pins,
+    .uart_clock_hz = 48000000, /* config.txt: init_uart_clock=48000000 */
+    .irqchip = NULL, /* the GIC-400 the tree (or the defaults) name */
 };
