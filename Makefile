@@ -48,7 +48,7 @@ endif
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin-printf -fno-stack-protector -fno-pie -fno-common \
-	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns \
+	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-toplevel-reorder \
 	-march=armv8-a -mtune=cortex-a72 -mstrict-align -mno-outline-atomics \
 	-ffunction-sections -fdata-sections \
 	-I. -I$(B)/gen $(LIBC_CFLAGS) $(BOARD_CFLAGS) -MMD -MP
@@ -57,7 +57,7 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--gc-sections \
 	-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments $(LIBC_LDFLAGS)
 LIBS := -Wl,--start-group -lc -lgcc -Wl,--end-group
 
-SRCS := $(wildcard boot/*.S boot/*.c kernel/*.c tests/kernel/*.c) $(BOARD_SRCS)
+SRCS := $(wildcard boot/*.S boot/*.c kernel/*.S kernel/*.c tests/kernel/*.c) $(BOARD_SRCS)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
 .PHONY: all kernel run test debug bench help setup check-tools host-test clean format \

@@ -14,12 +14,15 @@
 #include "boot/boot.h"
 #include "kernel/arch.h"
 
-#define ENTRIES	   512
-#define L1_SHIFT   30
-#define L2_SHIFT   21
-#define VA_BITS	   39
-#define MMIO_LIMIT (4ULL << 30) /* map the low 4 GiB's non-RAM as Device */
-#define L2_TABLES  8
+#define ENTRIES	     512
+#define L1_SHIFT     30
+#define L2_SHIFT     21
+#define VA_BITS	     39
+#define MMIO_LIMIT   (4ULL << 30) /* map the low 4 GiB's non-RAM as Device */
+#define L2_TABLES    16
+#define L3_TABLES    64 /* 128 MiB of memory mapped with 4 KiB pages */
+#define L3_SHIFT     12
+#define PAGE_SIZE_4K (1ULL << L3_SHIFT)
 
 /* Descriptor bits (Arm ARM D8.3). */
 #define DESC_BLOCK  0x1ULL
@@ -49,6 +52,12 @@
 
 #define NORMAL_BLOCK (DESC_BLOCK | ATTR_IDX(MT_NORMAL) | SH_INNER | AF | UXN)
 #define DEVICE_BLOCK (DESC_BLOCK | ATTR_IDX(MT_DEVICE_nGnRE) | AF | PXN | UXN)
+
+/* Level-3 tables for ranges mapped page by page (task stacks: guard pages).
+ * Only the final tables get them, after the early map is gone. */
+static uint64_t l3_pool[L3_TABLES][ENTRIES] __attribute__((aligned(4096)));
+static int l3_used;
+static struct tables *live;
 
 struct tables {
 	uint64_t l1[ENTRIES] __attribute__((aligned(4096)));
@@ -91,7 +100,9 @@ static void zero(uint64_t *p, int n)
 		p[i] = 0;
 }
 
-static void build(struct tables *t, const struct boot_info *bi)
+/* fine: give each gigabyte of RAM a level-2 table (while they last), so that
+ * parts of it can later be mapped page by page; the early map says no. */
+static void build(struct tables *t, const struct boot_info *bi, bool fine)
 {
 	int next_l2 = 0;
 
@@ -99,9 +110,9 @@ static void build(struct tables *t, const struct boot_info *bi)
 	for (uint64_t i = 0; i < ENTRIES; i++) {
 		uint64_t base = i << L1_SHIFT, size = 1ULL << L1_SHIFT;
 		int ram = in_ram(bi, base, size);
-		if (ram == 2) {
+		if (ram == 2 && !(fine && next_l2 < L2_TABLES)) {
 			t->l1[i] = base | NORMAL_BLOCK;
-		} else if (ram == 1 && next_l2 < L2_TABLES) {
+		} else if (ram && next_l2 < L2_TABLES) {
 			uint64_t *l2 = t->l2[next_l2++];
 			zero(l2, ENTRIES);
 			for (uint64_t j = 0; j < ENTRIES; j++) {
@@ -136,8 +147,9 @@ void mmu_init(const struct boot_info *bi)
 	struct tables *t = &table_sets[tables_used < 2 ? tables_used : 1];
 	bool mmu_on = read_sysreg(sctlr_el1) & 1;
 
-	build(t, bi);
+	build(t, bi, mmu_on);
 	tables_used++;
+	live = t;
 	map_info = bi;
 	mmu_boot_regs.mair = MAIR_VALUE;
 	mmu_boot_regs.tcr = tcr_value();
@@ -160,6 +172,75 @@ void mmu_init(const struct boot_info *bi)
 	}
 	/* Secondary cores read mmu_boot_regs with their MMU and caches off. */
 	dcache_clean_range(&mmu_boot_regs, sizeof mmu_boot_regs);
+}
+
+static void tlb_flush_all(void)
+{
+	dsb(ishst); /* the table writes are visible to every core's walker */
+	__asm__ volatile("tlbi vmalle1is" ::: "memory");
+	dsb(ish); /* every core's TLB has dropped the old entries */
+	isb(); /* and our own later instructions use the new ones */
+}
+
+int mmu_map_4k(uint64_t base, uint64_t size)
+{
+	if (!live || (base | size) & ((1ULL << L2_SHIFT) - 1))
+		return -1;
+	for (uint64_t b = base; b < base + size; b += 1ULL << L2_SHIFT) {
+		uint64_t l1e = live->l1[(b >> L1_SHIFT) & (ENTRIES - 1)];
+		if ((l1e & 3) != DESC_TABLE)
+			return -1; /* a 1 GiB block: no level-2 table to split under */
+		uint64_t *l2 = (uint64_t *)(uintptr_t)(l1e & 0xfffffffff000ULL);
+		uint64_t *l2e = &l2[(b >> L2_SHIFT) & (ENTRIES - 1)];
+		if ((*l2e & 3) == DESC_TABLE)
+			continue; /* already split */
+		if ((*l2e & 3) != DESC_BLOCK || l3_used >= L3_TABLES)
+			return -1;
+		uint64_t *l3 = l3_pool[l3_used++];
+		uint64_t attrs = *l2e & ~0xfffffffff000ULL & ~3ULL;
+		for (uint64_t k = 0; k < ENTRIES; k++)
+			l3[k] = (b + (k << L3_SHIFT)) | attrs | DESC_TABLE; /* page: 0b11 */
+		/* Break before make: the block goes, every TLB forgets it, then the
+		 * table comes.  Nobody may touch this range meanwhile (its caller
+		 * owns it and has not used it yet). */
+		*l2e = 0;
+		tlb_flush_all();
+		*l2e = (uint64_t)(uintptr_t)l3 | DESC_TABLE;
+		tlb_flush_all();
+	}
+	return 0;
+}
+
+static uint64_t *page_entry(uint64_t va)
+{
+	uint64_t l1e = live ? live->l1[(va >> L1_SHIFT) & (ENTRIES - 1)] : 0;
+	if ((l1e & 3) != DESC_TABLE)
+		return NULL;
+	uint64_t *l2 = (uint64_t *)(uintptr_t)(l1e & 0xfffffffff000ULL);
+	uint64_t l2e = l2[(va >> L2_SHIFT) & (ENTRIES - 1)];
+	if ((l2e & 3) != DESC_TABLE)
+		return NULL;
+	uint64_t *l3 = (uint64_t *)(uintptr_t)(l2e & 0xfffffffff000ULL);
+	return &l3[(va >> L3_SHIFT) & (ENTRIES - 1)];
+}
+
+int mmu_unmap_page(uint64_t va)
+{
+	uint64_t *e = page_entry(va);
+	if (!e)
+		return -1;
+	*e = 0;
+	dsb(ishst); /* the cleared entry is visible to the walkers */
+	__asm__ volatile("tlbi vaae1is, %0" ::"r"(va >> L3_SHIFT) : "memory");
+	dsb(ish); /* every core has dropped its copy */
+	isb();
+	return 0;
+}
+
+int mmu_page_mapped(uint64_t va)
+{
+	uint64_t *e = page_entry(va);
+	return e && (*e & 3) == DESC_TABLE;
 }
 
 int mmu_is_ram(uint64_t addr, uint64_t len)

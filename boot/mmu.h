@@ -16,6 +16,14 @@
  * real memory map after.  Secondary cores then load mmu_boot_regs. */
 void mmu_init(const struct boot_info *bi);
 
+/* Map [base, base+size) (2 MiB aligned RAM, not yet in use) with 4 KiB
+ * pages, so single pages can be unmapped.  Returns 0, or -1 when the range
+ * cannot be split (no table left, or not RAM).  Call before the range is used. */
+int mmu_map_4k(uint64_t base, uint64_t size);
+/* Unmap one 4 KiB page of a range mapped by mmu_map_4k, on every core. */
+int mmu_unmap_page(uint64_t va);
+int mmu_page_mapped(uint64_t va);
+
 /* Is [addr, addr+len) mapped as Normal (RAM) memory? */
 int mmu_is_ram(uint64_t addr, uint64_t len);
 

@@ -7,6 +7,8 @@
 #include "kernel/console.h"
 #include "kernel/fdt.h"
 
+#include <string.h>
+
 static void dt_warn(const char *msg)
 {
 	kprintf("devicetree: %s\n", msg);
@@ -14,6 +16,7 @@ static void dt_warn(const char *msg)
 
 int bootinfo_read(uint64_t dtb, uint64_t max_size, struct boot_info *bi)
 {
+	memset(bi, 0, sizeof *bi);
 	board.defaults(bi);
 	if (!dtb) {
 		kprintf("devicetree: none passed in x0 and none found: using %s defaults\n",

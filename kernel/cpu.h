@@ -10,6 +10,8 @@
 #include <reent.h>
 #include "boot/boot.h"
 #include "kernel/arch.h"
+#include "kernel/spinlock.h"
+#include "kernel/task.h"
 
 struct trap_frame;
 
@@ -40,6 +42,17 @@ struct cpu {
 	/* Expected faults (tests): see trap.h. */
 	bool fault_armed;
 	uint64_t fault_esr, fault_far, fault_elr;
+
+	/* The scheduler (kernel/sched.c). */
+	struct task *current; /* running task, NULL in the scheduler */
+	struct context sched_ctx; /* the scheduler loop, while a task runs */
+	struct spinlock rq_lock; /* guards the run queue and the sleepers */
+	struct task *rq_head, *rq_tail;
+	int rq_len;
+	struct task *sleepers; /* sorted by wake_at_ns */
+	int idle; /* 1 while in wfi with nothing to run */
+	uint64_t switches; /* tasks switched to */
+	uint64_t steals; /* tasks taken from other cores */
 
 	/* What the core was last doing, for the stop-the-world watchdog and panics. */
 	const char *doing;

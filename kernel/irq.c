@@ -8,6 +8,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
+#include "kernel/sched.h"
 #include "kernel/timer.h"
 #include "kernel/trap.h"
 
@@ -61,9 +62,10 @@ void trap_irq(struct trap_frame *tf)
 		c->irqs++;
 		if (irq < NR_SGIS)
 			ipi_handle(irq, tf);
-		else if (irq == TIMER_VIRT_PPI)
+		else if (irq == TIMER_VIRT_PPI) {
 			timer_tick_irq();
-		else if (handlers[irq])
+			sched_tick();
+		} else if (handlers[irq])
 			handlers[irq](irq, tf);
 		else
 			kprintf("irq: cpu%d: unexpected interrupt %d\n", c->id, irq);

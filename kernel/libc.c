@@ -24,14 +24,21 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define MALLOC_ARENA_SIZE (8u << 20)
+#define MALLOC_ARENA_MIN (8u << 20)
 
 static uintptr_t arena_next, arena_end;
 
-void libc_init(void)
+void libc_init(uint64_t arena_size)
 {
-	arena_next = ALIGN_UP((uintptr_t)_end, 4096);
-	arena_end = arena_next + MALLOC_ARENA_SIZE;
+	/* Called once before anything allocates, and again when the RAM size is
+	 * known: the second call may only move the end. */
+	if (arena_size < MALLOC_ARENA_MIN)
+		arena_size = MALLOC_ARENA_MIN;
+	uintptr_t start = ALIGN_UP((uintptr_t)_end, 4096);
+	if (!arena_next)
+		arena_next = start;
+	if (start + arena_size > arena_end)
+		arena_end = start + arena_size;
 }
 
 uintptr_t libc_arena_end(void)
@@ -43,7 +50,7 @@ void *_sbrk(ptrdiff_t incr)
 {
 	/* Called only with newlib's malloc lock held: no other core is here. */
 	if (!arena_next)
-		libc_init();
+		libc_init(MALLOC_ARENA_MIN);
 	if (incr < 0 || (uintptr_t)incr > arena_end - arena_next) {
 		errno = ENOMEM;
 		return (void *)-1;

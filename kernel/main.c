@@ -27,7 +27,11 @@
 #include "kernel/power.h"
 #include "kernel/psci.h"
 #include "kernel/shell.h"
+#include "kernel/page.h"
+#include "kernel/sched.h"
 #include "kernel/smp.h"
+#include "kernel/stack.h"
+#include "kernel/task.h"
 #include "kernel/timer.h"
 
 #include <string.h>
@@ -40,7 +44,8 @@ uint64_t boot_dtb;
 uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE] __attribute__((aligned(16)));
 uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE] __attribute__((aligned(16)));
 
-void libc_init(void);
+void libc_init(uint64_t arena_size);
+uintptr_t libc_arena_end(void);
 int crash_run(const char *kind);
 
 static const char *const known_keys[] = {
@@ -168,12 +173,38 @@ static int run_actions(const char *run)
 	return status;
 }
 
+static int64_t main_task(void *arg)
+{
+	(void)arg;
+	const char *run = bootargs_get(&boot_args, "run");
+	int status = run_actions(run ? run : "demo,shell");
+	kprintf("allstop: run finished with status %d\n", status);
+	system_exit(status);
+}
+
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Carve RAM: newlib's heap after the kernel, then the page allocator over
+ * the rest, then the task-stack region from it. */
+static void setup_memory(void)
+{
+	uint64_t ram = dtinfo_ram_size(&boot_info);
+	libc_init(clamp(ram / 16, 8ULL << 20, 64ULL << 20));
+	page_init(&boot_info, libc_arena_end());
+	if (stack_init(clamp(ram / 8, 8ULL << 20, 128ULL << 20)) != 0)
+		panic("no memory for task stacks (%llu MiB of RAM)",
+		      (unsigned long long)(ram >> 20));
+}
+
 void boot_main(uint64_t dtb, int entry_el)
 {
 	static struct boot_info early;
 	board.early_map(&early);
 	mmu_init(&early);
-	libc_init();
+	libc_init(0);
 
 	board.defaults(&boot_info);
 	if (board.uart_pins)
@@ -189,6 +220,7 @@ void boot_main(uint64_t dtb, int entry_el)
 	mmu_init(&boot_info);
 	if (boot_info.uart && boot_info.uart != console_uart())
 		console_init(boot_info.uart, board.uart_clock_hz);
+	setup_memory();
 
 	uint64_t mpidr = read_sysreg(mpidr_el1) & MPIDR_AFF_MASK;
 	boot_cpu_id = find_boot_cpu(mpidr);
@@ -227,9 +259,9 @@ void boot_main(uint64_t dtb, int entry_el)
 	    &boot_info, arg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
 	kprintf("smp: %d of %d cpus online\n", online, ncpus);
 
-	cpus[boot_cpu_id].doing = "run";
-	const char *run = bootargs_get(&boot_args, "run");
-	int status = run_actions(run ? run : "demo,shell");
-	kprintf("allstop: run finished with status %d\n", status);
-	system_exit(status);
+	/* What run= asks for runs as the first task, on this core; then this
+	 * core, like every other, becomes a scheduler. */
+	if (!task_create_on(boot_cpu_id, true, "main", main_task, NULL, 64 * 1024))
+		panic("cannot create the main task");
+	sched_run();
 }

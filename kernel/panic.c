@@ -115,8 +115,14 @@ void die(struct trap_frame *tf, const char *reason)
 	kprintf("ESR  %016llx  %s\n", (unsigned long long)tf->esr, esr);
 	kprintf("FAR  %016llx  ELR %016llx  SPSR %016llx\n", (unsigned long long)tf->far,
 		(unsigned long long)tf->elr, (unsigned long long)tf->spsr);
-	kprintf("cpu%d MPIDR %#llx, task: none (cpu was %s)\n", id, (unsigned long long)c->mpidr,
-		c->doing ? c->doing : "booting");
+	if (c->current)
+		kprintf("cpu%d MPIDR %#llx, task: %d '%s' (stack [%#llx, %#llx))\n", id,
+			(unsigned long long)c->mpidr, c->current->id, c->current->name,
+			(unsigned long long)c->current->stack_lo,
+			(unsigned long long)c->current->stack_hi);
+	else
+		kprintf("cpu%d MPIDR %#llx, task: none (cpu was %s)\n", id,
+			(unsigned long long)c->mpidr, c->doing ? c->doing : "booting");
 	dump_frame(tf);
 	for (int i = 0; i < ncpus; i++) {
 		if (i == id)
@@ -125,6 +131,10 @@ void die(struct trap_frame *tf, const char *reason)
 		if (also_panicked[i])
 			kprintf("cpu%d: also panicked: %s (ELR %#llx)\n", i, also_panicked[i],
 				(unsigned long long)(halted_frame[i] ? halted_frame[i]->elr : 0));
+		else if (st == CPU_HALTED && cpus[i].current)
+			kprintf("cpu%d: stopped at ELR %#llx in task %d '%s'\n", i,
+				(unsigned long long)(halted_frame[i] ? halted_frame[i]->elr : 0),
+				cpus[i].current->id, cpus[i].current->name);
 		else if (st == CPU_HALTED)
 			kprintf("cpu%d: stopped at ELR %#llx (was %s)\n", i,
 				(unsigned long long)(halted_frame[i] ? halted_frame[i]->elr : 0),

@@ -14,6 +14,7 @@
 #include "kernel/ipi.h"
 #include "kernel/irq.h"
 #include "kernel/psci.h"
+#include "kernel/sched.h"
 #include "kernel/timer.h"
 
 struct cpu cpus[MAX_CPUS];
@@ -53,7 +54,7 @@ void secondary_main(int id, int entry_el)
 	cpu_set_state(&cpus[id], CPU_ONLINE); /* release: our set-up happens-before */
 	kprintf("cpu%d: online, MPIDR %#llx, entered at EL%d\n", id,
 		(unsigned long long)cpus[id].mpidr, entry_el);
-	cpu_idle_loop();
+	sched_run();
 }
 
 static int64_t start_one(const struct boot_info *bi, int id)
@@ -163,33 +164,4 @@ bool smp_call_all(void (*fn)(void *), void *arg, uint64_t timeout_ns)
 	fn(arg);
 	for_each_online_cpu(c) if (c->id != me) ok &= smp_call_wait(c->id, timeout_ns);
 	return ok;
-}
-
-static void run_posted_call(struct cpu *c)
-{
-	/* acquire: pairs with the release in smp_call, so fn/arg are current */
-	if (!__atomic_load_n(&c->call_pending, __ATOMIC_ACQUIRE))
-		return;
-	c->doing = "smp_call";
-	c->call_fn(c->call_arg);
-	c->doing = "idle";
-	/* release: fn's effects are visible to whoever sees the call finished */
-	__atomic_store_n(&c->call_pending, 0, __ATOMIC_RELEASE);
-}
-
-void cpu_idle_loop(void)
-{
-	struct cpu *c = this_cpu();
-	c->doing = "idle";
-	for (;;) {
-		/* Check for work with interrupts masked, then sleep: an IPI that
-		 * arrives between the check and the wfi still ends the wfi (a masked
-		 * pending interrupt wakes it) and is taken when we unmask. */
-		irq_disable();
-		/* relaxed: only a hint whether to sleep; run_posted_call re-reads */
-		if (!__atomic_load_n(&c->call_pending, __ATOMIC_RELAXED))
-			wfi();
-		irq_enable();
-		run_posted_call(c);
-	}
 }

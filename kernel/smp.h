@@ -14,8 +14,8 @@
 int smp_start_cpus(const struct boot_info *bi, unsigned timeout_ms);
 
 /*
- * smp_call: post fn(arg) to an idle core and wake it with an IPI; the core
- * runs it from its idle loop, with interrupts enabled.  smp_call_wait waits
+ * smp_call: post fn(arg) to a core and wake it with an IPI; the core runs it
+ * from its scheduler loop (between tasks), with interrupts enabled.  smp_call_wait waits
  * for it to finish (up to timeout_ns; returns false on timeout).  On the
  * calling core itself fn runs at once.  One call per target at a time.
  */
@@ -23,8 +23,5 @@ bool smp_call(int cpu, void (*fn)(void *), void *arg);
 bool smp_call_wait(int cpu, uint64_t timeout_ns);
 /* Run fn on every online core (this one too, last) and wait for all. */
 bool smp_call_all(void (*fn)(void *), void *arg, uint64_t timeout_ns);
-
-/* A secondary core's life after boot: the idle loop. */
-void cpu_idle_loop(void) __attribute__((noreturn));
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * spinlock.h — a ticket lock built on the exclusives (LDAXR/STXR, through
- * GCC's __atomic builtins), fair between cores.
+ * spinlock.h — a test-and-test-and-set lock built on the exclusives
+ * (LDAXR/STXR, through GCC's __atomic builtins).
  *
  * Exclusives work on real hardware only with the MMU on and the memory Normal
  * cacheable: no lock may be taken before mmu_init().  Locks are not recursive.
@@ -15,15 +15,14 @@
 #include <stdbool.h>
 
 struct spinlock {
-	uint16_t owner; /* ticket now being served */
-	uint16_t next; /* next ticket to hand out */
+	uint32_t locked; /* 0 free, 1 held */
 	int holder; /* cpu id of the holder, -1 if free: for diagnostics only */
 	const char *name;
 };
 
 #define SPINLOCK_INIT(n)                                                                           \
 	{                                                                                          \
-		0, 0, -1, n                                                                        \
+		0, -1, n                                                                           \
 	}
 
 void spin_lock(struct spinlock *l);

@@ -6,6 +6,8 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/stack.h"
+#include "kernel/task.h"
 
 #include <string.h>
 
@@ -130,6 +132,13 @@ void trap_sync(struct trap_frame *tf)
 
 	if (ec == EC_BRK64 && (tf->esr & 0xffff) == PANIC_BRK_IMM)
 		die(tf, NULL); /* panic(): the message is already stored */
+
+	if ((ec == EC_DABT_SAME || ec == EC_IABT_SAME) && c && task_stack_fault(tf))
+		return; /* not reached: the task was killed */
+	if ((ec == EC_DABT_SAME || ec == EC_IABT_SAME) && c && c->current &&
+	    stack_is_guard(tf->far))
+		die(tf, "stack overflow inside a critical section (interrupts masked): "
+			"the task cannot be killed safely");
 
 	if (c && c->fault_armed && ec != EC_BRK64) {
 		c->fault_armed = false;

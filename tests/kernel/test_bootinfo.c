@@ -52,6 +52,7 @@ KTEST(bootinfo, damaged_trees_leave_the_defaults)
 	uint8_t *copy = copy_of_boot_tree(&size);
 	if (!copy)
 		KSKIP("booted without a device tree");
+	memset(&defaults, 0, sizeof defaults);
 	board.defaults(&defaults);
 	uint8_t *orig = malloc(size);
 	KASSERT(orig != NULL);
