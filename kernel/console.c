@@ -11,6 +11,7 @@
 #include "kernel/irq.h"
 #include "kernel/pl011.h"
 #include "kernel/spinlock.h"
+#include "kernel/task.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static struct spinlock rx_lock = SPINLOCK_INIT("console-rx");
 static char rx_buf[RX_SIZE];
 static unsigned rx_head, rx_tail; /* head: next write, tail: next read */
 static int rx_irq = -1;
+static struct waitq rx_waiters; /* tasks in console_getc_wait, under rx_lock */
 
 void console_init(uintptr_t uart_base, uint32_t clock_hz)
 {
@@ -119,14 +121,30 @@ int ksnprintf(char *buf, size_t len, const char *fmt, ...)
 /* Move whatever the UART holds into the ring.  Called with rx_lock held. */
 static void rx_drain(void)
 {
-	int c;
-	while ((c = pl011_getc(uart)) >= 0) {
-		unsigned next = (rx_head + 1) % RX_SIZE;
-		if (next == rx_tail)
-			continue; /* full: drop the byte rather than block an interrupt */
+	/* Stop when the ring is full: what is left waits in the UART's FIFO (and,
+	 * under QEMU, in the host's buffer) until a reader makes room. */
+	while ((rx_head + 1) % RX_SIZE != rx_tail) {
+		int c = pl011_getc(uart);
+		if (c < 0)
+			break;
 		rx_buf[rx_head] = (char)c;
-		rx_head = next;
+		rx_head = (rx_head + 1) % RX_SIZE;
 	}
+}
+
+static bool rx_full(void)
+{
+	return (rx_head + 1) % RX_SIZE == rx_tail;
+}
+
+/* A reader took bytes: refill from the FIFO and let the interrupt back on. */
+static void rx_made_room(void)
+{
+	if (rx_irq < 0)
+		return;
+	rx_drain();
+	if (!rx_full())
+		pl011_enable_rx_irq(uart);
 }
 
 static void rx_irq_handler(int irq, struct trap_frame *tf)
@@ -134,8 +152,14 @@ static void rx_irq_handler(int irq, struct trap_frame *tf)
 	(void)irq;
 	(void)tf;
 	spin_lock(&rx_lock);
-	rx_drain();
+	/* Acknowledge first, then drain: a byte that arrives after the drain
+	 * raises the interrupt again.  The other order loses it (and, with a
+	 * full FIFO, all input after it). */
 	pl011_ack_rx_irq(uart);
+	rx_drain();
+	if (rx_full())
+		pl011_disable_rx_irq(uart); /* no storm while the ring is full */
+	task_wake_all(&rx_waiters); /* rx_waiters is guarded by rx_lock, held */
 	spin_unlock(&rx_lock);
 }
 
@@ -160,7 +184,41 @@ int console_getc(void)
 	if (rx_tail != rx_head) {
 		c = (unsigned char)rx_buf[rx_tail];
 		rx_tail = (rx_tail + 1) % RX_SIZE;
+		rx_made_room();
 	}
+	spin_unlock_irqrestore(&rx_lock, flags);
+	return c;
+}
+
+int console_getc_wait(void)
+{
+	if (!uart)
+		return -1;
+	if (!task_current()) {
+		/* Not a task (boot code): sleep until an interrupt, then look. */
+		int c;
+		while ((c = console_getc()) < 0) {
+			irq_disable();
+			wfi();
+			irq_enable();
+		}
+		return c;
+	}
+	uint64_t flags = spin_lock_irqsave(&rx_lock);
+	while (rx_tail == rx_head) {
+		if (rx_irq < 0) {
+			/* No receive interrupt: poll every 10 ms. */
+			spin_unlock_irqrestore(&rx_lock, flags);
+			task_sleep_ns(10000000);
+			flags = spin_lock_irqsave(&rx_lock);
+			rx_drain();
+			continue;
+		}
+		task_wait(&rx_waiters, &rx_lock);
+	}
+	int c = (unsigned char)rx_buf[rx_tail];
+	rx_tail = (rx_tail + 1) % RX_SIZE;
+	rx_made_room();
 	spin_unlock_irqrestore(&rx_lock, flags);
 	return c;
 }
@@ -175,5 +233,6 @@ void console_inject(const char *s)
 		rx_buf[rx_head] = *s;
 		rx_head = next;
 	}
+	task_wake_all(&rx_waiters); /* under rx_lock, held */
 	spin_unlock_irqrestore(&rx_lock, flags);
 }

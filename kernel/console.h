@@ -27,6 +27,8 @@ void console_panic_mode(void);
 
 /* Input: a byte from the receive buffer (filled by the UART interrupt), or -1. */
 int console_getc(void);
+/* Wait for a byte: a task sleeps on a wait queue the receive interrupt wakes. */
+int console_getc_wait(void);
 /* Start interrupt-driven receive on irq (a GIC INTID, routed to this core). */
 void console_enable_rx_irq(int irq);
 /* Feed bytes as if typed (tests use this to drive the shell). */

@@ -1,26 +1,47 @@
 /*
- * demo.c — what `make run` shows before the shell: every core saying hello
- * from its own idle loop, and the IPI round trip to each.
+ * demo.c — what `make run` shows before the shell: tasks created on one core
+ * spreading over all of them (idle cores steal), each saying where it ran;
+ * then the IPI round trip to every core.
  */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/shell.h"
-#include "kernel/smp.h"
+#include "kernel/task.h"
+#include "kernel/timer.h"
 
-static void hello(void *arg)
+#define HOPS 6
+
+static int64_t hopper(void *arg)
 {
-	(void)arg;
-	struct cpu *c = this_cpu();
-	kprintf("demo: hello from cpu%d (MPIDR %#llx), woken by IPI %d times so far\n", c->id,
-		(unsigned long long)c->mpidr, (int)c->ipi_count[IPI_CALL]);
+	int n = (int)(uintptr_t)arg;
+	char path[HOPS * 8 + 8];
+	int len = 0;
+	for (int i = 0; i < HOPS; i++) {
+		len += ksnprintf(path + len, sizeof path - (size_t)len, "%scpu%d", i ? " > " : "",
+				 cpu_id());
+		delay_ns(2000000); /* a little work, then let others in */
+		if (i % 2)
+			task_sleep_ns(((uint64_t)n % 5 + 1) * 3000000ULL);
+		else
+			task_yield();
+	}
+	kprintf("demo: task %-2d (id %d) ran on %s\n", n, task_current()->id, path);
+	return 0;
 }
 
 void demo_run(void)
 {
-	kprintf("demo: asking every core to run a function (smp_call over IPIs)\n");
-	if (!smp_call_all(hello, NULL, 1000000000ULL))
-		kprintf("demo: some core did not run the call within 1 s\n");
+	int n = 2 * cpus_online();
+	struct task *t[2 * MAX_CPUS];
+	kprintf("demo: %d tasks created on cpu%d; idle cores steal them, and after every yield "
+		"or sleep a task may run somewhere else\n",
+		n, cpu_id());
+	for (int i = 0; i < n; i++)
+		t[i] = task_create("hopper", hopper, (void *)(uintptr_t)i, 0);
+	for (int i = 0; i < n; i++)
+		if (t[i])
+			task_join(t[i]);
 	for_each_online_cpu(c)
 	{
 		if (c->id == cpu_id())

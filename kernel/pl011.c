@@ -27,8 +27,11 @@
 
 void pl011_init(uintptr_t base, uint32_t clock_hz, uint32_t baud)
 {
-	if (!clock_hz)
+	if (!clock_hz) {
+		/* Keep the baud rate, but use the FIFOs: 8N1. */
+		mmio_write32(base + UART_LCRH, LCRH_FEN | LCRH_WLEN_8);
 		return;
+	}
 	while (mmio_read32(base + UART_FR) & FR_BUSY)
 		;
 	mmio_write32(base + UART_CR, 0);
@@ -57,6 +60,11 @@ int pl011_getc(uintptr_t base)
 void pl011_enable_rx_irq(uintptr_t base)
 {
 	mmio_write32(base + UART_IMSC, INT_RX | INT_RT);
+}
+
+void pl011_disable_rx_irq(uintptr_t base)
+{
+	mmio_write32(base + UART_IMSC, 0);
 }
 
 void pl011_ack_rx_irq(uintptr_t base)

@@ -13,6 +13,7 @@ void pl011_putc(uintptr_t base, char c);
 /* A received byte, or -1 if the receive FIFO is empty. */
 int pl011_getc(uintptr_t base);
 void pl011_enable_rx_irq(uintptr_t base);
+void pl011_disable_rx_irq(uintptr_t base);
 /* Clear the receive interrupt once the FIFO has been drained. */
 void pl011_ack_rx_irq(uintptr_t base);
 

@@ -10,7 +10,10 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/alltasks.h"
+#include "kernel/bootargs.h"
 #include "kernel/ipi.h"
+#include "kernel/task.h"
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
@@ -114,6 +117,91 @@ static int cmd_test(int argc, char **argv)
 	return ktest_run(argc == 2 ? argv[1] : NULL, &ran) ? 1 : 0;
 }
 
+static void print_task(struct task *t)
+{
+	int st = t->state; /* a racy read: this is a listing, not a decision */
+	uint64_t used = 0;
+	if (st != TASK_DEAD && st != TASK_RUNNING && t->ctx.sp >= t->stack_lo &&
+	    t->ctx.sp <= t->stack_hi)
+		used = t->stack_hi - t->ctx.sp;
+	char use[24] = "-";
+	if (used)
+		ksnprintf(use, sizeof use, "%llu/%llu", (unsigned long long)used,
+			  (unsigned long long)t->stack_size);
+	kprintf("%-6d %-16s %-9s %-4d %-13s %llu\n", t->id, t->name, task_state_name(st), t->cpu,
+		use, (unsigned long long)t->runs);
+}
+
+static int cmd_tasks(int argc, char **argv)
+{
+	bool all = argc == 2 && strcmp(argv[1], "all") == 0;
+	if (argc > 2 || (argc == 2 && !all)) {
+		kprintf("tasks: usage: tasks [all]\n");
+		return 1;
+	}
+	/* The racy view is safe for a listing: every entry below len is a real
+	 * task, and tasks created meanwhile are simply not shown. */
+	struct tasks_view v = alltasks_racy();
+	size_t len, cap, arrays;
+	alltasks_stats(&len, &cap, &arrays);
+	kprintf("id     name             state     core stack(used)   runs\n");
+	int shown = 0, dead = 0;
+	for (size_t i = 0; i < v.len; i++) {
+		struct task *t = v.ptr[i];
+		if (t->state == TASK_DEAD) {
+			dead++;
+			if (!all)
+				continue;
+		}
+		print_task(t);
+		shown++;
+	}
+	kprintf("%d shown; the slice holds %zu tasks (%d dead, for reuse), capacity %zu; "
+		"%llu created, %llu reused\n",
+		shown, len, dead, cap, (unsigned long long)tasks_created(),
+		(unsigned long long)tasks_reused());
+	return 0;
+}
+
+/* spawn: a small workload, spread over the cores, that yields and sleeps. */
+static int64_t workload(void *arg)
+{
+	uint64_t seed = (uint64_t)(uintptr_t)arg * 2654435761u + 1;
+	uint64_t sum = 0;
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 20000; i++)
+			sum +=
+			    (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL) >> 33;
+		if (round % 2)
+			task_sleep_ns((seed % 100 + 20) * 1000000ULL);
+		else
+			task_yield();
+	}
+	return (int64_t)(sum & 0xffff);
+}
+
+static int cmd_spawn(int argc, char **argv)
+{
+	unsigned long long n;
+	if (argc != 2 || !bootargs_parse_u64(argv[1], &n) || n < 1 || n > 10000) {
+		kprintf("spawn: usage: spawn N (N from 1 to 10000)\n");
+		return 1;
+	}
+	unsigned long long made = 0;
+	for (unsigned long long i = 0; i < n; i++) {
+		struct task *t = task_create_on((int)(i % (unsigned long long)ncpus), false, "work",
+						workload, (void *)(uintptr_t)i, 8192);
+		if (!t)
+			break;
+		task_detach(t);
+		made++;
+	}
+	kprintf("spawn: %llu task%s started over %d cores (tasks shows them; they end by "
+		"themselves)\n",
+		made, made == 1 ? "" : "s", cpus_online());
+	return made == n ? 0 : 1;
+}
+
 static int cmd_uptime(int argc, char **argv)
 {
 	(void)argc;
@@ -128,6 +216,8 @@ static const struct command commands[] = {
     {"help", "", "list the commands", cmd_help},
     {"cores", "", "every core: MPIDR, entry EL, state, ticks, interrupts", cmd_cores},
     {"ipi", "", "ping every other core and print the round-trip times", cmd_ipi},
+    {"tasks", "[all]", "tasks: id, name, state, core, stack use (all: dead ones too)", cmd_tasks},
+    {"spawn", "N", "start N small tasks spread over the cores", cmd_spawn},
     {"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
     {"uptime", "", "time since boot", cmd_uptime},
     {"panic", "", "panic on purpose, to see the report", cmd_panic},
@@ -169,17 +259,7 @@ static int history_len;
 
 static int wait_char(void)
 {
-	for (;;) {
-		/* As in the idle loop: check with interrupts masked, then sleep; a
-		 * byte arriving in between still ends the wfi. */
-		irq_disable();
-		int c = console_getc();
-		if (c < 0)
-			wfi();
-		irq_enable();
-		if (c >= 0)
-			return c;
-	}
+	return console_getc_wait(); /* blocks this task, not the core */
 }
 
 static void replace_line(char *line, int *len, const char *with)

@@ -83,15 +83,24 @@ def qemu_cmd(image, smp=4, gic=2, cpu="cortex-a72", el2=False, mem="1G", append=
     return cmd
 
 
-def boot(name, cmd, timeout=BOOT_TIMEOUT):
+def boot(name, cmd, timeout=BOOT_TIMEOUT, input_bytes=None):
     """Run QEMU; returns (exit status or None on timeout, output, seconds).
 
     The log in build/test-logs/ stamps each line with the time it arrived,
     so a slow boot shows where the time went."""
     os.makedirs(LOGS, exist_ok=True)
     start = time.time()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if input_bytes else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if input_bytes:
+        # QEMU reads stdin only as fast as the UART takes it: write it all.
+        def feed():
+            try:
+                p.stdin.write(input_bytes)
+                p.stdin.close()
+            except OSError:
+                pass
+        threading.Thread(target=feed, daemon=True).start()
     lines = []
 
     def reader():
@@ -296,6 +305,34 @@ def run_boot_checks(res, image, elf):
         res.add("make BOOTARGS= is the default without -append",
                 status == 0 and "(built-in default)" in out and "ktest: running smp" in out,
                 f"status {status}")
+
+    # The shell, driven through the serial port: every command, and bad input
+    # of every kind, answered with a line and a new prompt; never a crash.
+    script = (b"\r" b"help\r" b"cores\r" b"spawn 20\r" b"tasks\r" b"tasks all\r" b"ipi\r"
+              b"bogus command\r" b"spawn\r" b"spawn 0\r" b"spawn 99999999999999999999999\r"
+              b"spawn -5\r" b"tasks nonsense\r" + b"x" * 300 + b"\r"
+              b"a b c d e f g h i j k\r" b"\x01\x02\x7f\x7f\x7f\x1b[C\x1b[D\r"
+              b"half a line\x03" b"cor\x7fres\r" b"\x1b[A\r" b"test list\r" b"uptime\r" b"poweroff\r")
+    status, out, _ = boot("shell", qemu_cmd(image, 4, append="run=shell"), timeout=120, input_bytes=script)
+    checks = {
+        "help lists spawn": "start N small tasks spread over the cores" in out,
+        "cores lists 4": len(re.findall(r"^[0-3]\s+0x[0-3]?\s*\d?\s+\d\s+online", out, re.M)) >= 3,
+        "spawn starts 20": "spawn: 20 tasks started over 4 cores" in out,
+        "tasks lists workload": re.search(r"^\d+\s+work\s+(runnable|running|waiting)", out, re.M) is not None,
+        "unknown command": "shell: unknown command 'bogus' (try help)" in out,
+        "spawn usage x4": out.count("spawn: usage: spawn N") == 4,
+        "tasks usage": "tasks: usage: tasks [all]" in out,
+        "long line": "shell: unknown command 'xxxx" in out,
+        "too many words": "shell: too many words" in out,
+        "^C abandons": "half a line^C" in out,
+        "backspace edits": "cores\n" in out.replace("cor\b \bres", "cores"),
+        "history": out.count("cpu  MPIDR") >= 3,
+        "test list": "task.ten_thousand_tasks_from_every_core" in out,
+        "poweroff": "powering off" in out,
+    }
+    failed = [k for k, v in checks.items() if not v]
+    res.add("shell: commands and bad input over the serial port", status == 0 and not failed,
+            f"status {status}; failed: {failed}" + ("" if status == 0 and not failed else "\n" + tail(out, 60)))
 
     # maxcpus= limits the cores started.
     status, out, _ = boot("maxcpus", qemu_cmd(image, 4, append="run=test:smp maxcpus=2 exit=semihost"))
