@@ -40,8 +40,8 @@ struct tasks_view alltasks_unordered(void);
 /* Size and capacity, consistent with each other (taken under the lock). */
 void alltasks_stats(size_t *len, size_t *cap, size_t *arrays);
 
-/* Growth hook for teaching: called between the steps of a growth (see
- * alltasks.c), NULL normally. */
+/* Hook for teaching and tests: called between the steps of a growth (see
+ * alltasks.c), and with GROW_PUBLISHED_LEN after every add; NULL normally. */
 enum alltasks_step { GROW_ALLOCATED, GROW_COPIED, GROW_PUBLISHED_PTR, GROW_PUBLISHED_LEN };
 extern void (*alltasks_grow_hook)(enum alltasks_step step, struct task **new_array, size_t len);
 

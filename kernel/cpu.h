@@ -49,6 +49,7 @@ struct cpu {
 	struct spinlock rq_lock; /* guards the run queue and the sleepers */
 	struct task *rq_head, *rq_tail;
 	int rq_len;
+	int rq_stealable; /* of those, the ones not pinned here */
 	struct task *sleepers; /* sorted by wake_at_ns */
 	int idle; /* 1 while in wfi with nothing to run */
 	uint64_t switches; /* tasks switched to */

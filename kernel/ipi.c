@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/irq.h"
 #include "kernel/panic.h"
+#include "kernel/stop.h"
 #include "kernel/timer.h"
 
 static const char *const names[IPI_COUNT] = {"wake", "call", "stop", "panic", "ping"};
@@ -66,6 +67,9 @@ void ipi_handle(int sgi, struct trap_frame *tf)
 		break;
 	case IPI_PANIC:
 		panic_park(tf);
+		break;
+	case IPI_STOP:
+		stw_park(tf);
 		break;
 	default:
 		kprintf("ipi: cpu%d: unexpected SGI %d\n", c->id, sgi);

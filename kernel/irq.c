@@ -60,9 +60,17 @@ void trap_irq(struct trap_frame *tf)
 		if (irq >= IRQ_MAX)
 			break; /* spurious: nothing (more) pending */
 		c->irqs++;
-		if (irq < NR_SGIS)
+		if (irq < NR_SGIS) {
+			/* End an IPI before handling it: a handler that waits (a core
+			 * parked by a stop-the-world) must not keep the CPU interface
+			 * at the IPI's priority, or the IPI that releases it could
+			 * never be signalled to wake its wfi.  IPI handlers only count
+			 * or look at flags, so a repeat arriving early is harmless. */
+			irqchip->eoi(raw);
 			ipi_handle(irq, tf);
-		else if (irq == TIMER_VIRT_PPI) {
+			continue;
+		}
+		if (irq == TIMER_VIRT_PPI) {
 			timer_tick_irq();
 			sched_tick();
 		} else if (handlers[irq])

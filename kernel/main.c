@@ -31,6 +31,7 @@
 #include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "kernel/stack.h"
+#include "kernel/stop.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
 
@@ -55,6 +56,7 @@ static const char *const known_keys[] = {
     "tick", /* timer tick in Hz */
     "cpu_timeout", /* ms to wait for each secondary core */
     "maxcpus", /* start at most this many cores */
+    "stw_watchdog", /* ms a stop-the-world waits for a core before it panics */
     NULL,
 };
 
@@ -244,6 +246,7 @@ void boot_main(uint64_t dtb, int entry_el)
 		boot_info.psci = PSCI_NONE;
 	}
 	psci_init(boot_info.psci, boot_info.psci_cpu_on);
+	stw_set_watchdog_ms(arg_number("stw_watchdog", STW_WATCHDOG_MS_DEFAULT, 1, 600000));
 	print_machine();
 	if (irq_init(&boot_info) == 0)
 		kprintf("irq: %s\n", irqchip->name);

@@ -105,6 +105,8 @@ void die(struct trap_frame *tf, const char *reason)
 	}
 
 	console_panic_mode();
+	dsb(ish); /* panic_owner is visible before the event below */
+	sev(); /* cores parked by a stop-the-world wait in wfe: let them see it */
 	if (irqchip)
 		ipi_send_others(IPI_PANIC);
 	wait_for_others();

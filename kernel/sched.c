@@ -38,6 +38,8 @@ static struct task *rq_pop_locked(struct cpu *c, bool unpinned_only)
 		t->next = NULL;
 		/* relaxed: rq_len is also read, as a hint, by idle cores (see top) */
 		__atomic_store_n(&c->rq_len, c->rq_len - 1, __ATOMIC_RELAXED);
+		if (t->pinned < 0) /* relaxed: a hint, like rq_len */
+			__atomic_store_n(&c->rq_stealable, c->rq_stealable - 1, __ATOMIC_RELAXED);
 		return t;
 	}
 	return NULL;
@@ -52,6 +54,8 @@ static void rq_push_locked(struct cpu *c, struct task *t)
 		c->rq_head = t;
 	c->rq_tail = t;
 	__atomic_store_n(&c->rq_len, c->rq_len + 1, __ATOMIC_RELAXED); /* a hint, see rq_pop */
+	if (t->pinned < 0) /* relaxed: a hint, like rq_len */
+		__atomic_store_n(&c->rq_stealable, c->rq_stealable + 1, __ATOMIC_RELAXED);
 }
 
 static struct task *rq_pop(struct cpu *c)
@@ -69,7 +73,7 @@ static struct task *steal(struct cpu *me)
 		struct cpu *v = &cpus[(me->id + k) % ncpus];
 		/* relaxed: a hint; the queue itself is read under its lock */
 		if (cpu_state(v) != CPU_ONLINE ||
-		    __atomic_load_n(&v->rq_len, __ATOMIC_RELAXED) == 0)
+		    __atomic_load_n(&v->rq_stealable, __ATOMIC_RELAXED) == 0)
 			continue;
 		struct task *batch[32];
 		int n = 0;
@@ -96,12 +100,18 @@ static struct task *steal(struct cpu *me)
 	return NULL;
 }
 
+/* Work this core could run: its own queue, or tasks it may steal.  (Counting
+ * tasks pinned elsewhere would keep it spinning on work it cannot take, and
+ * under QEMU a spinning vCPU slows down the one that has the work.) */
 static bool any_work(struct cpu *me)
 {
+	/* relaxed: after the fence in sched_run, see the comment at the top */
+	if (__atomic_load_n(&me->rq_len, __ATOMIC_RELAXED))
+		return true;
 	for (int i = 0; i < ncpus; i++) {
 		struct cpu *c = &cpus[i];
-		/* relaxed: after the fence in sched_run, see the comment at the top */
-		if (cpu_state(c) == CPU_ONLINE && __atomic_load_n(&c->rq_len, __ATOMIC_RELAXED))
+		if (cpu_state(c) == CPU_ONLINE &&
+		    __atomic_load_n(&c->rq_stealable, __ATOMIC_RELAXED)) /* as above */
 			return true;
 	}
 	/* acquire: pairs with smp_call's release */
