@@ -9,6 +9,9 @@
 #include "kernel/ipi.h"
 #include "kernel/shell.h"
 
+#include "kernel/stop.h"
+#include "kernel/timer.h"
+
 #include <stdlib.h>
 
 #define ROUNDS 1000
@@ -20,6 +23,8 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 static int64_t samples[ROUNDS];
+
+int stw_bench(unsigned n);
 
 int bench_run(void)
 {
@@ -46,5 +51,68 @@ int bench_run(void)
 			n, (long long)samples[0], (long long)samples[n / 2],
 			(long long)samples[n * 99 / 100], (long long)samples[n - 1]);
 	}
+	status |= stw_bench(2000);
 	return status;
+}
+
+/*
+ * One SGI round trip, measured the way a stop is: one broadcast SGI to every
+ * other core, then wait until all of them have taken it.
+ */
+static int64_t broadcast_round_trip_ns(void)
+{
+	uint64_t before[MAX_CPUS];
+	for (int i = 0; i < ncpus; i++)
+		before[i] = __atomic_load_n(&cpus[i].ipi_count[IPI_PING], __ATOMIC_ACQUIRE);
+	uint64_t t0 = timer_count();
+	ipi_send_others(IPI_PING);
+	uint64_t deadline = t0 + ns_to_ticks(100000000ULL);
+	for_each_online_cpu(c)
+	{
+		if (c->id == cpu_id())
+			continue;
+		/* acquire: pairs with the handler's release of its count */
+		while (__atomic_load_n(&c->ipi_count[IPI_PING], __ATOMIC_ACQUIRE) == before[c->id])
+			if (timer_count() > deadline)
+				return -1;
+	}
+	return (int64_t)ticks_to_ns(timer_count() - t0);
+}
+
+static int64_t rt[ROUNDS];
+
+int stw_bench(unsigned n)
+{
+	if (cpus_online() < 2) {
+		kprintf("stw bench: only one core: nothing to stop\n");
+		return 0;
+	}
+	kprintf("stw bench: %u stops on %d cores\n", n, cpus_online());
+	for (unsigned i = 0; i < n; i++) {
+		stop_the_world("stw bench");
+		start_the_world();
+	}
+	stw_print_summary("stw bench");
+	int m = 0;
+	for (int i = 0; i < ROUNDS; i++) {
+		int64_t ns = broadcast_round_trip_ns();
+		if (ns > 0)
+			rt[m++] = ns;
+	}
+	if (!m) {
+		kprintf("stw bench: no SGI round trip could be measured\n");
+		return 1;
+	}
+	qsort(rt, (size_t)m, sizeof rt[0], cmp_i64);
+	struct stw_summary s;
+	stw_summary(&s);
+	int64_t med = rt[m / 2];
+	kprintf(
+	    "stw bench: one SGI round trip to all other cores: min %lld  median %lld  p99 %lld  "
+	    "max %lld ns\n",
+	    (long long)rt[0], (long long)med, (long long)rt[m * 99 / 100], (long long)rt[m - 1]);
+	kprintf("stw bench: median latency / median SGI round trip = %llu.%02llu (target <= 1.5)\n",
+		(unsigned long long)(s.latency_median * 100 / (uint64_t)med / 100),
+		(unsigned long long)(s.latency_median * 100 / (uint64_t)med % 100));
+	return 0;
 }

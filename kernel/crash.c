@@ -6,11 +6,15 @@
  *   abort   a data abort on another core (the report comes from that core)
  *   undef   an undefined instruction on the boot core
  *   double  two cores panic at the same moment: still one report
+ *   stw-watchdog  a core masks interrupts for ever; a stop-the-world must
+ *           name it and panic instead of hanging
  */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
+#include "kernel/stop.h"
+#include "kernel/timer.h"
 
 #include <string.h>
 
@@ -41,6 +45,15 @@ static int other_cpu(void)
 	return -1;
 }
 
+static void mask_forever(void *arg)
+{
+	(void)arg;
+	this_cpu()->doing = "spinning with interrupts masked (run=crash:stw-watchdog)";
+	irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
 int crash_run(const char *kind)
 {
 	int other = other_cpu();
@@ -54,6 +67,17 @@ int crash_run(const char *kind)
 		smp_call(other, do_abort, NULL);
 		smp_call_wait(other, 5000000000ULL); /* the panic IPI arrives first */
 		kprintf("crash: cpu%d did not fault\n", other);
+		return 1;
+	}
+	if (strcmp(kind, "stw-watchdog") == 0) {
+		if (other < 0) {
+			kprintf("crash: stw-watchdog needs two cores\n");
+			return 1;
+		}
+		smp_call(other, mask_forever, NULL);
+		delay_ns(10000000); /* let it mask */
+		stop_the_world("crash: stw-watchdog");
+		kprintf("crash: the world stopped although cpu%d masks interrupts\n", other);
 		return 1;
 	}
 	if (strcmp(kind, "double") == 0) {

@@ -13,6 +13,7 @@
 #include "kernel/alltasks.h"
 #include "kernel/bootargs.h"
 #include "kernel/ipi.h"
+#include "kernel/stop.h"
 #include "kernel/task.h"
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
@@ -202,6 +203,21 @@ static int cmd_spawn(int argc, char **argv)
 	return made == n ? 0 : 1;
 }
 
+static int cmd_stw(int argc, char **argv)
+{
+	unsigned long long n = 0;
+	if (argc == 1) {
+		stw_print_summary("stw");
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "bench") != 0 || !bootargs_parse_u64(argv[2], &n) ||
+	    n < 1 || n > 1000000) {
+		kprintf("stw: usage: stw [bench N] (N from 1 to 1000000)\n");
+		return 1;
+	}
+	return stw_bench((unsigned)n);
+}
+
 static int cmd_uptime(int argc, char **argv)
 {
 	(void)argc;
@@ -218,6 +234,7 @@ static const struct command commands[] = {
     {"ipi", "", "ping every other core and print the round-trip times", cmd_ipi},
     {"tasks", "[all]", "tasks: id, name, state, core, stack use (all: dead ones too)", cmd_tasks},
     {"spawn", "N", "start N small tasks spread over the cores", cmd_spawn},
+    {"stw", "[bench N]", "stop-the-world latency and pause; bench: N stops vs an SGI", cmd_stw},
     {"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
     {"uptime", "", "time since boot", cmd_uptime},
     {"panic", "", "panic on purpose, to see the report", cmd_panic},

@@ -18,5 +18,6 @@ void shell_run(void);
 
 void demo_run(void);
 int bench_run(void);
+int stw_bench(unsigned n);
 
 #endif

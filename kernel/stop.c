@@ -154,7 +154,7 @@ static void diagnose_and_panic(uint64_t g, uint64_t mask)
 		struct task *t = c->current;
 		kprintf(
 		    "stop-the-world: cpu%d did not answer IPI_STOP within %llu ms: it was %s%s%s%s"
-		    " (a core that masks interrupts and never unmasks them)\n",
+		    " (its interrupts are masked, or it is hung)\n",
 		    i, (unsigned long long)(watchdog_ns / 1000000), c->doing ? c->doing : "?",
 		    t ? ", in task '" : "", t ? t->name : "", t ? "'" : "");
 		len +=

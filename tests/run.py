@@ -3,6 +3,7 @@
 
 Stages (each can be chosen with --only):
   style   the C sources are clang-formatted
+  model   the Promela model of the stop-the-world, checked with spin
   host    the host unit tests (cmocka, ASan + UBSan): tests/host/Makefile
   kernel  the in-kernel suites, booted under QEMU in a matrix of machines
   boot    boot-level checks: cores online, RAM size, boot arguments, ELF boot
@@ -552,6 +553,10 @@ def run_crash(res, image):
                          r"^FAR  0000007f00000040", r"^cpu0: stopped at ELR"]),
         ("crash:undef", [r"undefined instruction", r"^cpu\d: stopped"]),
         ("crash:double", [r"^panic: simultaneous panic", r"^cpu\d: also panicked: simultaneous panic"]),
+        ("crash:stw-watchdog", [r"^stop-the-world: cpu\d did not answer IPI_STOP within 100 ms: it was "
+                                r"spinning with interrupts masked",
+                                r"^panic: stop-the-world: no answer from cpu\d within 100 ms",
+                                r"^cpu\d: stopped at ELR .* \(was parked \(world stopped\)\)"]),
     ]
     for action, wants in cases:
         status, out, _ = boot(action, qemu_cmd(image, 4, append=f"run={action} exit=semihost"), timeout=60)
@@ -561,6 +566,21 @@ def run_crash(res, image):
         res.add(f"panic report: {action}", not problems, "; ".join(problems))
         if problems:
             print(tail(out))
+
+
+# ---------------------------------------------------------------- model
+
+def run_model(res):
+    print("== Promela model of the stop-the-world (spin)", flush=True)
+    script = os.path.join(ROOT, "tests", "model", "check")
+    p = subprocess.run([script], cwd=ROOT, capture_output=True, text=True)
+    lines = re.findall(r"^(PASS|FAIL) (model: .*)$", p.stdout, re.M)
+    for verdict, what in lines:
+        res.add(what, verdict == "PASS")
+    if p.returncode != 0 and not any(v == "FAIL" for v, _ in lines):
+        res.add("model: tests/model/check ran", False, (p.stdout + p.stderr)[-1500:])
+    if not lines:
+        res.add("model: tests/model/check printed results", False, (p.stdout + p.stderr)[-1500:])
 
 
 # ---------------------------------------------------------------- style
@@ -587,12 +607,13 @@ def run_style(res):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["style", "host", "kernel", "boot", "pi", "crash"], action="append",
+    ap.add_argument("--only", choices=["style", "host", "model", "kernel", "boot", "pi", "crash"],
+                    action="append",
                     help="run only these stages (repeatable)")
     ap.add_argument("--quick", action="store_true", help="a smaller QEMU matrix")
     ap.add_argument("--jobs", type=int, default=2, help="QEMU boots in parallel (default 2)")
     args = ap.parse_args()
-    stages = args.only or ["style", "host", "kernel", "boot", "pi", "crash"]
+    stages = args.only or ["style", "host", "model", "kernel", "boot", "pi", "crash"]
 
     image = os.path.join(ROOT, "build", "virt", "kernel.img")
     elf = os.path.join(ROOT, "build", "virt", "kernel.elf")
@@ -602,6 +623,8 @@ def main():
         run_style(res)
     if "host" in stages:
         run_host(res)
+    if "model" in stages:
+        run_model(res)
     if any(s in stages for s in ("kernel", "boot", "pi", "crash")) and not os.path.exists(image):
         print(f"no kernel image at {image}: run make first")
         res.add("kernel image exists", False)

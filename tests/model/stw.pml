@@ -66,7 +66,7 @@ byte ndone;			/* requesters that finished all their rounds */
 	atomic { pending[me] -> pending[me] = 0; pc[me] = HANDLER };	\
 	hg = gen;			/* load-acquire */		\
 	atomic { acks++; parked[me] = 1; pgen[me] = hg }; /* fetch-add, release */ \
-	released == hg;			/* wfe until released == g (acquire) */ \
+	released == hg;			/* wait (wfi) until released == g (acquire) */ \
 	atomic { acks--; parked[me] = 0; pgen[me] = 0; pc[me] = back; hg = 0 }
 
 /*
@@ -132,7 +132,7 @@ wait_acks:
 		/* 5. the world is stopped: the collector's stop-work runs here */
 
 		/* ======== start_the_world() ======== */
-		/* 1. released = gen (store-release); sev */
+		/* 1. released = gen (store-release); IPI_WAKE the parked cores */
 		UNMASKED(OWNER, assert(acks == N - 1); stopped = 0; released = gen);
 		/* 2. wait until acks == 0 */
 wait_unpark:
