@@ -63,7 +63,7 @@ void ipi_handle(int sgi, struct trap_frame *tf)
 	switch (sgi) {
 	case IPI_WAKE:
 	case IPI_PING:
-	case IPI_CALL: /* the idle loop runs the posted function (kernel/smp.c) */
+	case IPI_CALL: /* the scheduler loop runs the posted function (kernel/sched.c) */
 		break;
 	case IPI_PANIC:
 		panic_park(tf);

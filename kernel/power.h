@@ -13,8 +13,8 @@ enum exit_mode power_exit_mode(void);
 void system_exit(int status) __attribute__((noreturn));
 /* Stop this core for good, interrupts masked. */
 void cpu_halt(void) __attribute__((noreturn));
-/* QEMU semihosting SYS_EXIT; returns only if semihosting is not enabled... in
- * which case the HLT traps, so callers must know it is on. */
+/* QEMU semihosting SYS_EXIT.  Without -semihosting-config the HLT is an
+ * undefined instruction and the kernel panics: only exit=semihost uses it. */
 void semihost_exit(int status) __attribute__((noreturn));
 
 #endif
