@@ -9,7 +9,7 @@
 enum ipi {
 	IPI_WAKE = 0, /* nothing to do: just leave wfi and look for work */
 	IPI_CALL = 1, /* run the function posted in struct cpu (smp_call) */
-	IPI_STOP = 2,  /* park until the world is started again (kernel/stop.c) */
+	IPI_STOP = 2, /* park until the world is started again (kernel/stop.c) */
 	IPI_PANIC = 3, /* another core panicked: halt here */
 	IPI_PING = 4, /* count and return: tests and round-trip timing */
 	IPI_COUNT = 8,

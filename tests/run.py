@@ -196,6 +196,24 @@ def check_console_lines(out, smp):
     return problems
 
 
+def add_ktest_counts(res, name, m, out):
+    """Count the in-kernel tests of one boot (m: its ktest summary line)."""
+    if not m:
+        return
+    p, f, s = (int(x) for x in m.groups())
+    res.passed += p
+    res.failed += f
+    res.skipped += s
+    for t in re.findall(r"^\[     FAIL \] (\S+)", out, re.M):
+        res.failures.append(f"{name}: {t}")
+
+
+def show_failures(out):
+    for l in re.findall(r"^    FAIL .*$", out, re.M):
+        print("   ", l)
+    print(tail(out))
+
+
 def check_matrix_boot(res, cfg, name, status, out, secs):
     smp, gic, cpu, el2, mem = cfg
     m = KTEST_LINE.search(out)
@@ -217,20 +235,12 @@ def check_matrix_boot(res, cfg, name, status, out, secs):
         problems.append("entry EL not reported as EL%d" % (2 if el2 else 1))
     if f"irq: GICv{gic}" not in out:
         problems.append(f"GICv{gic} not chosen")
-    if m:
-        p, f, s = (int(x) for x in m.groups())
-        res.passed += p
-        res.failed += f
-        res.skipped += s
-        for t in re.findall(r"^\[     FAIL \] (\S+)", out, re.M):
-            res.failures.append(f"{name}: {t}")
+    add_ktest_counts(res, name, m, out)
     detail = f"{m.group(0) if m else 'no summary'} ({secs:.1f} s)"
     # The boot itself (cores, RAM, EL, GIC, clean exit) is one more test.
     res.add(f"{name} boot", not problems, "; ".join(problems) if problems else detail)
     if problems or (m and int(m.group(2))):
-        for l in re.findall(r"^    FAIL .*$", out, re.M):
-            print("   ", l)
-        print(tail(out))
+        show_failures(out)
 
 
 def run_kernel(res, image, jobs, quick):
@@ -395,19 +405,11 @@ def check_pi_boot(res, name, status, out, secs, el=2):
     if not re.search(rf"boot core entered at EL{el}", out):
         problems.append(f"not entered at EL{el}")
     problems += check_console_lines(out, 4)
-    if m:
-        p, f, s = (int(x) for x in m.groups())
-        res.passed += p
-        res.failed += f
-        res.skipped += s
-        for t in re.findall(r"^\[     FAIL \] (\S+)", out, re.M):
-            res.failures.append(f"{name}: {t}")
+    add_ktest_counts(res, name, m, out)
     res.add(f"{name} boot", not problems,
             "; ".join(problems) if problems else f"{m.group(0)} ({secs:.1f} s)")
     if problems or (m and int(m.group(2))):
-        for l in re.findall(r"^    FAIL .*$", out, re.M):
-            print("   ", l)
-        print(tail(out))
+        show_failures(out)
 
 
 def qemu_has_machine(name):
