@@ -149,7 +149,7 @@ struct tasks_view alltasks_unordered(void)
 	struct tasks_view v;
 	/* relaxed, on purpose: this is the bug (see the comment at the top) */
 	v.ptr = __atomic_load_n(&all_ptr, __ATOMIC_RELAXED);
-	v.len = __atomic_load_n(&all_len, __ATOMIC_RELAXED);
+	v.len = __atomic_load_n(&all_len, __ATOMIC_RELAXED); /* relaxed, and read second: the bug */
 	return v;
 }
 

@@ -63,6 +63,7 @@ static int64_t broadcast_round_trip_ns(void)
 {
 	uint64_t before[MAX_CPUS];
 	for (int i = 0; i < ncpus; i++)
+		/* acquire: pairs with the handler's release of its count */
 		before[i] = __atomic_load_n(&cpus[i].ipi_count[IPI_PING], __ATOMIC_ACQUIRE);
 	uint64_t t0 = timer_count();
 	ipi_send_others(IPI_PING);

@@ -176,7 +176,7 @@ static void gicv3_send_sgi_others(int sgi)
 {
 	dsb(ishst); /* as in gicv3_send_sgi */
 	write_sysreg(ICC_SGI1R_EL1, SGI1R_IRM | (uint64_t)sgi << 24);
-	isb();
+	isb(); /* the SGI write is issued before we go on */
 }
 
 static uint32_t gicv3_ack(void)

@@ -144,6 +144,7 @@ void sched_enqueue(struct task *t)
 	/* full fence: the push is visible before we read idle flags (the other
 	 * half of the Dekker pair is in sched_run) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* relaxed: ordered after the push by the fence above */
 	if (target != cpu_id() && __atomic_load_n(&c->idle, __ATOMIC_RELAXED))
 		ipi_send(target, IPI_WAKE);
 	else if (t->pinned < 0)
@@ -243,6 +244,7 @@ void sched_run(void)
 		if (!t)
 			t = steal(c);
 		if (!t) {
+			/* relaxed: ordered before the queue checks by the fence below */
 			__atomic_store_n(&c->idle, 1, __ATOMIC_RELAXED);
 			/* full fence: idle = 1 is visible before we look at the queues
 			 * again (the other half of the pair is in sched_enqueue) */

@@ -26,14 +26,7 @@
 
 #include "kernel/bootargs.h"
 
-/* A broken invariant: say which, then crash so that libFuzzer keeps the input. */
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);      \
-			__builtin_trap();                                                          \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_check.h"
 
 static const char *const known[] = {"run",     "exit", "loglevel", "verbose", "msg",
 				    "maxcpus", "tick", "a",	   NULL};

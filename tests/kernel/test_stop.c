@@ -24,6 +24,8 @@ static int others_parked(void)
 
 /* ---- busy cores freeze ---- */
 
+/* Per-core counters: one writer each, read relaxed by main (only whether
+ * they move matters, so no ordering is needed). */
 static uint64_t counter[MAX_CPUS];
 static int spin_stop;
 
@@ -52,7 +54,7 @@ static struct task *start_spinners(struct task **t)
 
 static void stop_spinners(struct task **t)
 {
-	__atomic_store_n(&spin_stop, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&spin_stop, 1, __ATOMIC_RELAXED); /* a flag; join orders the rest */
 	for (int i = 0; i < ncpus; i++)
 		if (t[i])
 			task_join(t[i]);
@@ -146,6 +148,7 @@ KTEST(stop, every_core_requests_at_once)
 		KASSERT(t[n] != NULL);
 		n++;
 	}
+	/* acquire/release: the barrier that starts every requester together */
 	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < n)
 		task_sleep_ns(MS);
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
@@ -179,6 +182,7 @@ KTEST(stop, a_masked_core_delays_the_stop)
 	struct task *t = task_create_on(other, true, "masked", mask_for_a_while,
 					(void *)(uintptr_t)(40 * MS), 0);
 	KASSERT(t != NULL);
+	/* acquire: pairs with "masked now" */
 	while (!__atomic_load_n(&masked_started, __ATOMIC_ACQUIRE))
 		task_sleep_ns(MS / 2);
 	uint64_t t0 = timer_ns();
@@ -258,7 +262,7 @@ KTEST(stop, ten_thousand_stops_rotating_while_tasks_churn)
 	}
 	for (int i = 0; i < n; i++)
 		KASSERT_EQ(task_join(req[i]), 0);
-	__atomic_store_n(&churning, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&churning, 0, __ATOMIC_RELAXED); /* a flag; join orders the rest */
 	int64_t churned = 0;
 	for (int i = 0; i < n; i++)
 		churned += task_join(ch[i]);

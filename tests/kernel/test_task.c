@@ -252,6 +252,7 @@ KTEST(task, wait_and_wake_across_cores_lose_nothing)
 	/* A lost wake-up leaves a consumer asleep for ever: give up after 60 s
 	 * rather than hang, and say so. */
 	uint64_t deadline = timer_ns() + 60000 * MS;
+	/* relaxed: a progress count; the joins below order the rest */
 	while (__atomic_load_n(&q_consumed, __ATOMIC_RELAXED) < ITEMS && timer_ns() < deadline)
 		task_sleep_ns(10 * MS);
 	KASSERT_EQ(q_consumed, ITEMS);
