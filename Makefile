@@ -49,15 +49,20 @@ endif
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin-printf -fno-stack-protector -fno-pie -fno-common \
 	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-toplevel-reorder \
-	-march=armv8-a -mtune=cortex-a72 -mstrict-align -mno-outline-atomics \
+	-march=armv8-a -mtune=cortex-a72 -mstrict-align -mno-outline-atomics -mgeneral-regs-only \
 	-ffunction-sections -fdata-sections \
 	-I. -I$(B)/gen $(LIBC_CFLAGS) $(BOARD_CFLAGS) -MMD -MP
-ASFLAGS := $(filter-out -std=gnu11,$(CFLAGS)) -D__ASSEMBLY__
+# Zero every local at function entry, so that a stack slot never holds a stale
+# value from an earlier call: the collector scans stacks conservatively, and
+# stale addresses would keep garbage alive and confuse its verifier.
+CFLAGS += $(shell $(CC) -ftrivial-auto-var-init=zero -E -x c /dev/null >/dev/null 2>&1 && \
+	echo -ftrivial-auto-var-init=zero)
+ASFLAGS := $(filter-out -std=gnu11 -ftrivial-auto-var-init=zero,$(CFLAGS)) -D__ASSEMBLY__
 LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--gc-sections \
 	-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments $(LIBC_LDFLAGS)
 LIBS := -Wl,--start-group -lc -lgcc -Wl,--end-group
 
-SRCS := $(wildcard boot/*.S boot/*.c kernel/*.S kernel/*.c tests/kernel/*.c) $(BOARD_SRCS)
+SRCS := $(wildcard boot/*.S boot/*.c kernel/*.S kernel/*.c gc/*.c tests/kernel/*.c) $(BOARD_SRCS)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
 .PHONY: all kernel run test debug bench help setup check-tools host-test clean format \

@@ -211,6 +211,25 @@ int mmu_map_4k(uint64_t base, uint64_t size)
 	return 0;
 }
 
+int mmu_map_alias(uint64_t va, uint64_t pa, uint64_t size)
+{
+	static uint64_t alias_l2[ENTRIES] __attribute__((aligned(4096)));
+	uint64_t block = 1ULL << L2_SHIFT, gig = 1ULL << L1_SHIFT;
+	uint64_t i = va >> L1_SHIFT;
+	if (!live || i >= ENTRIES || live->l1[i] || alias_l2[0] || (va | pa | size) & (block - 1) ||
+	    (va & (gig - 1)) + size > gig || !mmu_is_ram(pa, size))
+		return -1;
+	for (uint64_t off = 0; off < size; off += block)
+		alias_l2[((va + off) >> L2_SHIFT) & (ENTRIES - 1)] = (pa + off) | NORMAL_BLOCK | PXN;
+	dsb(ishst); /* the level-2 table is in memory before the entry that points to it */
+	/* An invalid entry becoming valid needs no break-before-make, and no TLB
+	 * holds a translation for it. */
+	live->l1[i] = (uint64_t)(uintptr_t)alias_l2 | DESC_TABLE;
+	dsb(ish); /* the new entry is visible to every core's table walker */
+	isb(); /* and to our own next instructions */
+	return 0;
+}
+
 static uint64_t *page_entry(uint64_t va)
 {
 	uint64_t l1e = live ? live->l1[(va >> L1_SHIFT) & (ENTRIES - 1)] : 0;

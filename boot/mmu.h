@@ -24,6 +24,10 @@ int mmu_map_4k(uint64_t base, uint64_t size);
 int mmu_unmap_page(uint64_t va);
 int mmu_page_mapped(uint64_t va);
 
+/* Map RAM [pa, pa+size) a second time at va (2 MiB aligned, within one
+ * unused gigabyte of the address space).  Once only.  Returns 0 or -1. */
+int mmu_map_alias(uint64_t va, uint64_t pa, uint64_t size);
+
 /* Is [addr, addr+len) mapped as Normal (RAM) memory? */
 int mmu_is_ram(uint64_t addr, uint64_t len);
 

@@ -17,6 +17,12 @@
  *   3. publish the new array: ptr = new                  <- write B
  *   4. add the entry and publish the new length.
  *
+ * How step 3 is ordered after step 2 is selectable, to teach the Go bug:
+ * ALLTASKS_PUBLISH_RELEASE (a store-release: the default), _PLAIN (a plain
+ * store, as Go 1.17's append: an Arm core may let others see B before A) and
+ * _EARLY (B is written first, then a delay, then A: the reordering forced,
+ * so an x86-hosted QEMU shows it too).
+ *
  * The old array is never freed: a reader that loaded the old ptr may still be
  * reading it, and its entries stay correct forever (they are never changed).
  *
@@ -54,6 +60,20 @@ static size_t all_cap; /* only under the lock */
 static size_t arrays; /* backing arrays allocated (old ones are kept) */
 
 void (*alltasks_grow_hook)(enum alltasks_step step, struct task **new_array, size_t len);
+void (*alltasks_publish_delay)(void);
+static enum alltasks_publish publish_order = ALLTASKS_PUBLISH_RELEASE;
+
+void alltasks_set_publish(enum alltasks_publish order)
+{
+	uint64_t flags = spin_lock_irqsave(&alltasks_lock);
+	publish_order = order;
+	spin_unlock_irqrestore(&alltasks_lock, flags);
+}
+
+enum alltasks_publish alltasks_get_publish(void)
+{
+	return publish_order;
+}
 
 size_t alltasks_next_cap(size_t cap, size_t need)
 {
@@ -85,12 +105,35 @@ static int grow(void)
 	if (!a)
 		return -1;
 	hook(GROW_ALLOCATED, a, all_len);
-	if (all_len)
-		memcpy(a, all_ptr, all_len * sizeof *a); /* 2. copy: write A */
-	hook(GROW_COPIED, a, all_len);
-	/* 3. publish: write B.  release: the copy (A) is visible to any reader
-	 * that acquires this pointer */
-	__atomic_store_n(&all_ptr, a, __ATOMIC_RELEASE);
+	struct task **old = all_ptr;
+	size_t n = all_len;
+	switch (publish_order) {
+	case ALLTASKS_PUBLISH_EARLY:
+		/* Write B before write A, with time in between: what a weak-memory
+		 * core may let other cores see.  relaxed, on purpose (the bug) */
+		__atomic_store_n(&all_ptr, a, __ATOMIC_RELAXED);
+		if (alltasks_publish_delay)
+			alltasks_publish_delay();
+		if (n)
+			memcpy(a, old, n * sizeof *a); /* write A, late */
+		hook(GROW_COPIED, a, n);
+		break;
+	case ALLTASKS_PUBLISH_PLAIN:
+		if (n)
+			memcpy(a, old, n * sizeof *a); /* 2. copy: write A */
+		hook(GROW_COPIED, a, n);
+		/* 3. publish: write B.  relaxed, as Go 1.17's append: nothing orders
+		 * it after write A, and an Arm core may make it visible first */
+		__atomic_store_n(&all_ptr, a, __ATOMIC_RELAXED);
+		break;
+	default:
+		if (n)
+			memcpy(a, old, n * sizeof *a); /* 2. copy: write A */
+		hook(GROW_COPIED, a, n);
+		/* 3. publish: write B.  release: the copy (A) is visible to any
+		 * reader that acquires this pointer */
+		__atomic_store_n(&all_ptr, a, __ATOMIC_RELEASE);
+	}
 	hook(GROW_PUBLISHED_PTR, a, all_len);
 	all_cap = cap;
 	arrays++;

@@ -45,6 +45,18 @@ void alltasks_stats(size_t *len, size_t *cap, size_t *arrays);
 enum alltasks_step { GROW_ALLOCATED, GROW_COPIED, GROW_PUBLISHED_PTR, GROW_PUBLISHED_LEN };
 extern void (*alltasks_grow_hook)(enum alltasks_step step, struct task **new_array, size_t len);
 
+/* How a growth publishes the new array (see alltasks.c). */
+enum alltasks_publish {
+	ALLTASKS_PUBLISH_RELEASE, /* copy, then store-release the pointer */
+	ALLTASKS_PUBLISH_PLAIN, /* copy, then a plain store: Go 1.17 */
+	ALLTASKS_PUBLISH_EARLY, /* store the pointer, delay, then copy: the bug, forced */
+};
+void alltasks_set_publish(enum alltasks_publish order);
+enum alltasks_publish alltasks_get_publish(void);
+/* With ALLTASKS_PUBLISH_EARLY: called between the early publish and the copy,
+ * with the slice lock held. */
+extern void (*alltasks_publish_delay)(void);
+
 /* Portable core of the growth, host-tested: the next capacity. */
 size_t alltasks_next_cap(size_t cap, size_t need);
 

@@ -11,6 +11,7 @@
  *      how the run ends.
  */
 #include "boot/boot.h"
+#include "gc/gc.h"
 #include "boot/mmu.h"
 #include "kernel/arch.h"
 #include "kernel/board.h"
@@ -42,8 +43,13 @@ struct boot_info boot_info;
 struct bootargs boot_args;
 uint64_t boot_dtb;
 
-uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE] __attribute__((aligned(16)));
-uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE] __attribute__((aligned(16)));
+/* Not roots of the collector (section .bss.noscan, see gc/internal.h): the
+ * scheduler loops hold no objects, and an exception stack holds a copy of an
+ * interrupted task's registers, which the collector reads from the task. */
+uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE]
+    __attribute__((aligned(16), section(".bss.noscan")));
+uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE]
+    __attribute__((aligned(16), section(".bss.noscan")));
 
 void libc_init(uint64_t arena_size);
 uintptr_t libc_arena_end(void);
@@ -57,6 +63,11 @@ static const char *const known_keys[] = {
     "cpu_timeout", /* ms to wait for each secondary core */
     "maxcpus", /* start at most this many cores */
     "stw_watchdog", /* ms a stop-the-world waits for a core before it panics */
+    "gc", /* fixed (default) | racy */
+    "inject", /* publish-early | none */
+    "gcverify", /* 1: verify every mark, poison freed memory */
+    "gcheap", /* MiB for the collector's heap */
+    "cycles", /* run=gcstress: how many cycles */
     NULL,
 };
 
@@ -158,6 +169,10 @@ static int run_actions(const char *run)
 			status |= run_tests(p + 5);
 		else if (strcmp(p, "demo") == 0)
 			demo_run();
+		else if (strcmp(p, "gcstress") == 0)
+			status |= gc_stress(arg_number("cycles", 200, 1, 10000000), false);
+		else if (strcmp(p, "allgs") == 0)
+			status |= gc_allgs_demo(false, 0);
 		else if (strcmp(p, "bench") == 0)
 			status |= bench_run();
 		else if (strncmp(p, "crash:", 6) == 0)
@@ -166,7 +181,7 @@ static int run_actions(const char *run)
 			shell_run(); /* returns only on "exit" */
 		else {
 			kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, "
-				"bench or shell)\n",
+				"gcstress, allgs, bench or shell)\n",
 				p);
 			status |= 1;
 		}
@@ -178,6 +193,7 @@ static int run_actions(const char *run)
 static int64_t main_task(void *arg)
 {
 	(void)arg;
+	gc_start();
 	const char *run = bootargs_get(&boot_args, "run");
 	int status = run_actions(run ? run : "demo,shell");
 	kprintf("allstop: run finished with status %d\n", status);
@@ -199,6 +215,39 @@ static void setup_memory(void)
 	if (stack_init(clamp(ram / 8, 8ULL << 20, 128ULL << 20)) != 0)
 		panic("no memory for task stacks (%llu MiB of RAM)",
 		      (unsigned long long)(ram >> 20));
+}
+
+/* The collector's heap, from what is left (after the boot arguments: gcheap=). */
+static void setup_gc(void)
+{
+	uint64_t ram = dtinfo_ram_size(&boot_info);
+	uint64_t room = page_largest_free();
+	uint64_t dflt = clamp(ram / 4, 4ULL << 20, 512ULL << 20);
+	unsigned mib = arg_number("gcheap", (unsigned)(dflt >> 20), 2, 65536);
+	uint64_t heap = (uint64_t)mib << 20;
+	if (heap + (4ULL << 20) > room) {
+		kprintf("gc: gcheap=%u MiB does not fit (%llu MiB free): using %llu MiB\n", mib,
+			(unsigned long long)(room >> 20), (unsigned long long)(room / 2 >> 20));
+		heap = room / 2;
+	}
+	gc_init(heap);
+}
+
+/* The collector's boot arguments. */
+static void apply_gc_args(void)
+{
+	const char *m = bootargs_get(&boot_args, "gc");
+	if (m && strcmp(m, "racy") == 0)
+		gc_set_mode(GC_RACY);
+	else if (m && strcmp(m, "fixed") != 0)
+		kprintf("bootargs: gc=%s: expected fixed or racy; using fixed\n", m);
+	const char *inj = bootargs_get(&boot_args, "inject");
+	if (inj && strcmp(inj, "publish-early") == 0)
+		gc_set_inject(true);
+	else if (inj && strcmp(inj, "none") != 0)
+		kprintf("bootargs: inject=%s: expected publish-early or none; using none\n", inj);
+	if (arg_number("gcverify", 0, 0, 1))
+		gc_set_verify(true);
 }
 
 void boot_main(uint64_t dtb, int entry_el)
@@ -234,6 +283,8 @@ void boot_main(uint64_t dtb, int entry_el)
 	cpus[boot_cpu_id].doing = "booting";
 
 	apply_bootargs();
+	setup_gc();
+	apply_gc_args();
 	unsigned maxcpus = arg_number("maxcpus", (unsigned)ncpus, 1, (unsigned)ncpus);
 	if ((int)maxcpus < ncpus && boot_cpu_id < (int)maxcpus)
 		ncpus = (int)maxcpus;

@@ -10,6 +10,7 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "gc/gc.h"
 #include "kernel/alltasks.h"
 #include "kernel/bootargs.h"
 #include "kernel/ipi.h"
@@ -140,9 +141,10 @@ static int cmd_tasks(int argc, char **argv)
 		kprintf("tasks: usage: tasks [all]\n");
 		return 1;
 	}
-	/* The racy view is safe for a listing: every entry below len is a real
-	 * task, and tasks created meanwhile are simply not shown. */
-	struct tasks_view v = alltasks_racy();
+	/* A snapshot (taken under the slice lock): every entry below its length
+	 * stays valid, and tasks created meanwhile are simply not shown.  (Not
+	 * the lock-free view: with inject=publish-early it can read NULL.) */
+	struct tasks_view v = alltasks_snapshot();
 	size_t len, cap, arrays;
 	alltasks_stats(&len, &cap, &arrays);
 	kprintf("id     name             state     core stack(used)   runs\n");
@@ -228,6 +230,28 @@ static int cmd_uptime(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_gc(int argc, char **argv)
+{
+	return gc_shell(argc, argv);
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+	unsigned long long n = 10000;
+	if (argc == 1) {
+		demo_run();
+		return 0;
+	}
+	if (strcmp(argv[1], "allgs") == 0 && argc == 2)
+		return gc_allgs_demo(false, 0);
+	if (strcmp(argv[1], "allgs") == 0 && strcmp(argv[2], "long") == 0 &&
+	    (argc == 3 || (argc == 4 && bootargs_parse_u64(argv[3], &n) && n >= 1 &&
+			   n <= 100000000)))
+		return gc_allgs_demo(true, (unsigned)n);
+	kprintf("demo: usage: demo [allgs [long [cycles]]]\n");
+	return 1;
+}
+
 static const struct command commands[] = {
     {"help", "", "list the commands", cmd_help},
     {"cores", "", "every core: MPIDR, entry EL, state, ticks, interrupts", cmd_cores},
@@ -235,6 +259,8 @@ static const struct command commands[] = {
     {"tasks", "[all]", "tasks: id, name, state, core, stack use (all: dead ones too)", cmd_tasks},
     {"spawn", "N", "start N small tasks spread over the cores", cmd_spawn},
     {"stw", "[bench N]", "stop-the-world latency and pause; bench: N stops vs an SGI", cmd_stw},
+    {"gc", "[sub]", "one collection; gc help: stats, stress, mode, inject, verify, bench", cmd_gc},
+    {"demo", "[allgs [long]]", "the boot demo; allgs: Go's allgs bug, racy then fixed", cmd_demo},
     {"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
     {"uptime", "", "time since boot", cmd_uptime},
     {"panic", "", "panic on purpose, to see the report", cmd_panic},

@@ -13,6 +13,7 @@
  *     result is collected (task_join) or at once if it was detached.
  */
 #include "kernel/task.h"
+#include "gc/gc.h"
 #include "kernel/alltasks.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -88,6 +89,24 @@ static struct task *get_task_struct(void)
 	return t;
 }
 
+size_t task_reserve(size_t n)
+{
+	size_t made = 0;
+	for (; made < n; made++) {
+		struct task *t = calloc(1, sizeof *t);
+		if (!t)
+			break;
+		t->lock = (struct spinlock)SPINLOCK_INIT("task");
+		t->state = TASK_DEAD;
+		if (alltasks_add(t) != 0) {
+			free(t);
+			break;
+		}
+		task_recycle(t);
+	}
+	return made;
+}
+
 /* First C code of every task: the scheduler switched here holding t->lock. */
 void task_start(struct task *t)
 {
@@ -139,6 +158,7 @@ struct task *task_create_on(int cpu, bool pin, const char *name, int64_t (*fn)(v
 	t->ctx.lr = (uint64_t)(uintptr_t)task_trampoline;
 	t->ctx.sp = t->stack_hi;
 	__atomic_fetch_add(&n_created, 1, __ATOMIC_RELAXED); /* a statistic */
+	gc_task_created(t); /* the argument moves to a task the collector may not scan */
 
 	uint64_t flags = spin_lock_irqsave(&t->lock);
 	/* The lock's release (and the run queue's) publish all of the above to
@@ -237,6 +257,7 @@ void task_exit(int64_t result)
 	struct task *cur = task_current();
 	if (!cur)
 		panic("task_exit outside a task (cpu%d)", cpu_id());
+	gc_task_result(result); /* the result moves out of our stack: shade it */
 	irq_disable();
 	spin_lock(&cur->lock);
 	cur->result = result;
@@ -252,12 +273,21 @@ int64_t task_join(struct task *t)
 	while (t->state != TASK_DEAD)
 		task_wait(&t->joiners, &t->lock);
 	int64_t result = t->result;
+	gc_task_result(result); /* it leaves t, which may be reused before the collector reads it */
 	bool recycle = !t->joined && !t->detached;
 	t->joined = true;
 	spin_unlock_irqrestore(&t->lock, flags);
 	if (recycle)
 		task_recycle(t);
 	return result;
+}
+
+bool task_done(struct task *t)
+{
+	uint64_t flags = spin_lock_irqsave(&t->lock);
+	bool dead = t->state == TASK_DEAD;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return dead;
 }
 
 void task_detach(struct task *t)

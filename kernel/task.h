@@ -78,6 +78,7 @@ struct task {
 	struct task *next; /* run queue, wait queue or sleep list link */
 	struct waitq joiners; /* tasks waiting for this one to exit (under lock) */
 	struct task *free_next; /* the free list of dead tasks */
+	uint64_t gc_scanned; /* the collector cycle that last scanned it (under lock) */
 };
 
 /* Create a runnable task on this core's run queue (other cores may steal it).
@@ -87,6 +88,11 @@ struct task *task_create(const char *name, int64_t (*fn)(void *), void *arg, siz
 /* The same, queued on core cpu (and pinned there if pin). */
 struct task *task_create_on(int cpu, bool pin, const char *name, int64_t (*fn)(void *), void *arg,
 			    size_t stack_size);
+/* Add n dead task structs to the slice, ready for reuse (as a program that
+ * once had n more tasks would leave it).  Returns how many were added. */
+size_t task_reserve(size_t n);
+/* Has t exited?  (t must not have been joined or detached yet.) */
+bool task_done(struct task *t);
 /* Nobody will join t: its slot is recycled when it exits. */
 void task_detach(struct task *t);
 /* Wait for t to exit and return its result; t's slot is then recycled. */

@@ -1,0 +1,38 @@
+/*
+ * barrier.c — the write barrier: Go's hybrid barrier behind one call.
+ *
+ *   gc_write(&slot, v):  shade(*slot); shade(v); *slot = v;
+ *
+ * While a cycle marks, every pointer store into the heap or a global goes
+ * through here.  Shading the old value (Yuasa's deletion barrier) keeps an
+ * object alive that a not-yet-scanned stack may have copied before the store
+ * removed it from the heap; shading the new value (Dijkstra's insertion
+ * barrier) keeps an object alive that an already-scanned stack stores into
+ * the heap.  Together they let each stack be scanned just once (gc.c).
+ * Outside marking the barrier is one load and a branch.
+ */
+#include "gc/internal.h"
+#include "kernel/arch.h"
+
+void gc_write(void *slot, void *value)
+{
+	uintptr_t *p = slot;
+	/* Masked: a stop-the-world cannot come between the check and the store,
+	 * so a store is either before stop 1 (the snapshot sees its result) or
+	 * fully under the barrier. */
+	uint64_t flags = irq_save();
+	/* relaxed: barrier changes only while the world is stopped, and the
+	 * stop orders it for every core */
+	if (__atomic_load_n(&gc.barrier, __ATOMIC_RELAXED)) {
+		/* relaxed: the old value as this core sees it; our own stores to
+		 * the slot are the ones that matter and are program-ordered */
+		gc_shade(__atomic_load_n(p, __ATOMIC_RELAXED));
+		gc_shade((uintptr_t)value);
+	}
+	/* relaxed: a single-copy-atomic store, so a concurrent conservative
+	 * scan reads either the old pointer or the new one, never a mix.
+	 * Publishing the object to other tasks is the caller's business
+	 * (a lock, or a release store of some flag) */
+	__atomic_store_n(p, (uintptr_t)value, __ATOMIC_RELAXED);
+	irq_restore(flags);
+}

@@ -1,0 +1,122 @@
+/*
+ * gc.h — the garbage collector's interface.  How it works: gc/gc.c.
+ *
+ * Rules for code that keeps pointers to collected objects:
+ *   - keep them in the collected heap, in globals (data/BSS), on a task's
+ *     stack or in its registers, or in a task's argument or result: those
+ *     are what the collector looks at.  Memory from malloc() is NOT looked
+ *     at: an object referenced only from there will be freed;
+ *   - store a pointer into a heap object or a global with gc_write(), never
+ *     with a plain assignment: while the collector marks, the store must be
+ *     seen by it (the write barrier).  Stores to locals need nothing.
+ */
+#ifndef GC_GC_H
+#define GC_GC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gc/heap.h" /* GC_NOSCAN */
+
+struct task;
+
+enum gc_mode {
+	GC_FIXED, /* stack roots from the snapshot taken in stop 1: Go 1.18 and later */
+	GC_RACY, /* each root read from the live task slice while marking: Go 1.17 */
+};
+
+/* Boot: the heap, heap_bytes of RAM from the page allocator. */
+void gc_init(uint64_t heap_bytes);
+/* From the first task: start the mark workers (one per core), the sweeper
+ * and the background collector. */
+void gc_start(void);
+bool gc_ready(void);
+
+/* size bytes, zeroed, 16-byte aligned.  flags: GC_NOSCAN if it will never
+ * hold pointers.  When the heap is full: collects, retries, and if there is
+ * still no room prints why and returns NULL. */
+void *gc_alloc(size_t size, unsigned flags);
+
+/* *slot = value, with the write barrier (slot is in a heap object or a global). */
+void gc_write(void *slot, void *value);
+
+/* Run one whole cycle now (waits for a cycle already running first), then
+ * finish its sweep.  Returns the cycle's number. */
+uint64_t gc_collect(void);
+
+/* Settings (boot arguments gc=, inject=, gcverify=; shell "gc mode ..."). */
+void gc_set_mode(enum gc_mode m);
+enum gc_mode gc_get_mode(void);
+const char *gc_mode_name(enum gc_mode m);
+void gc_set_inject(bool publish_early);
+bool gc_get_inject(void);
+void gc_set_verify(bool on);
+bool gc_get_verify(void);
+/* Let the collector start cycles on its own when the heap grows (default on). */
+void gc_set_auto(bool on);
+
+/* What one cycle did. */
+struct gc_cycle_stats {
+	uint64_t cycle;
+	enum gc_mode mode;
+	bool inject, verified;
+	uint64_t stop1_ns, stop2_ns; /* the two pauses: request to release */
+	uint64_t mark_ns; /* from the end of stop 1 to the start of stop 2 */
+	uint64_t sweep_ns; /* from the end of stop 2 until the last span was swept */
+	uint64_t live_before; /* bytes allocated when the cycle started */
+	uint64_t live_after; /* bytes marked: what survives */
+	uint64_t freed_objects, freed_bytes;
+	uint64_t snapshot_len; /* tasks in the slice at stop 1 */
+	uint64_t stacks_scanned; /* task stacks scanned while marking */
+	uint64_t stacks_at_stop2; /* ... of which in stop 2 (they never stopped running) */
+	uint64_t tasks_created; /* tasks created while marking (not scanned: see gc.c) */
+	uint64_t barrier_shades; /* objects the write barrier greyed */
+	uint64_t overflows; /* times the mark queue ran dry and the heap was rescanned */
+	bool swept; /* the sweep has finished: freed_* are final */
+};
+
+/* The last cycle (false if none yet). */
+bool gc_last_stats(struct gc_cycle_stats *s);
+/* Cycle number n, if still in the history (the last GC_HISTORY). */
+bool gc_cycle_stats(uint64_t n, struct gc_cycle_stats *s);
+#define GC_HISTORY 64
+uint64_t gc_cycles(void);
+void gc_print_cycle(const struct gc_cycle_stats *s);
+void gc_print_stats(void);
+
+/* Heap figures. */
+struct gc_heap_stats {
+	uint64_t capacity, live_bytes, live_objects, pages_free;
+};
+void gc_heap_stats(struct gc_heap_stats *s);
+
+/* Is p inside an allocated object of the collected heap? */
+bool gc_is_live(const void *p);
+
+/* Tests: pretend the heap has only this many bytes (0: all of it). */
+void gc_set_heap_limit(uint64_t bytes);
+
+/* Hooks from kernel/task.c: a new task's argument, and a task's result (at
+ * exit and at join), move between tasks outside the heap, so they are shaded. */
+void gc_task_created(struct task *t);
+void gc_task_result(int64_t result);
+
+/* Is a cycle marking now? */
+bool gc_marking(void);
+/* Block until the collector is in its concurrent mark phase (tests, demo). */
+void gc_wait_marking(void);
+
+/* gc=racy: report a nil task and carry on instead of dying (demos, tests);
+ * returns how many were caught since the last call. */
+void gc_set_catch_nil(bool on);
+uint64_t gc_take_caught_nil(void);
+bool gc_stress_should_stop(void);
+
+/* The Go allgs demonstration and stress workload (gc/stress.c, gc/allgs.c). */
+int gc_stress(unsigned cycles, bool quiet);
+int gc_allgs_demo(bool long_mode, unsigned long_cycles);
+int gc_bench(void);
+int gc_shell(int argc, char **argv);
+
+#endif
