@@ -102,7 +102,9 @@ struct gc_state gc GC_NOSCAN_DATA;
 #define HEAP_ALIAS_ALIGN (2ULL << 20)
 #define HEAP_MAX	 (1ULL << 30)
 #define TRIGGER_MIN	 (4ULL << 20) /* no automatic cycle below 4 MiB of live objects */
-#define INJECT_DELAY_NS	 (2ULL * 1000 * 1000)
+#define MARK_RETRIES	 3
+#define RETRY_WAIT_NS	 (1000 * 1000)
+#define INJECT_DELAY_NS	 (10ULL * 1000 * 1000)
 
 /* One cycle at a time: a sleeping lock (collections may take a while). */
 static struct spinlock cycle_lock = SPINLOCK_INIT("gc-cycle");
@@ -188,6 +190,7 @@ static void inject_delay(void)
 	uint64_t until = timer_ns() + INJECT_DELAY_NS;
 	while (timer_ns() < until)
 		;
+
 }
 
 static void apply_publish_order(void)
@@ -386,10 +389,14 @@ static uint64_t run_cycle(void)
 			task_yield();
 			continue;
 		}
-		if (retries++ == 3)
+		if (retries++ == MARK_RETRIES)
 			break;
 		mark_retry_stacks();
-		task_yield();
+		/* Give running tasks time to reach a yield point, so that their
+		 * stacks are scanned now rather than in the pause of stop 2. */
+		uint64_t until = timer_ns() + RETRY_WAIT_NS;
+		while (timer_ns() < until && !gc_all_stacks_scanned())
+			task_yield();
 	}
 	gc.cur.mark_ns = timer_ns() - mark_start;
 	stop2();

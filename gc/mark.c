@@ -299,6 +299,16 @@ void mark_retry_stacks(void)
 	}
 }
 
+bool gc_all_stacks_scanned(void)
+{
+	for (size_t i = 0; i < gc.snap.len; i++) {
+		/* relaxed: a peek, as in mark_retry_stacks */
+		if (__atomic_load_n(&gc.snap.ptr[i]->gc_scanned, __ATOMIC_RELAXED) != gc.cycle)
+			return false;
+	}
+	return true;
+}
+
 /* ---- stop 2 ---- */
 
 static void rescan_one(uintptr_t obj, size_t size, bool marked, bool noscan, void *arg)

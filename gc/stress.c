@@ -359,10 +359,12 @@ static int64_t grower(void *arg)
 		if (len == cap && gc_marking()) {
 			__atomic_fetch_add(&growths_while_marking, 1, __ATOMIC_RELAXED); /* a statistic */
 		}
+		uint64_t n = gc_cycles();
 		if (!spawn_sleeper(&seed))
 			return 0;
 		made++;
-		while (gc_marking() && !stress_stop)
+		/* Let this cycle end (cycles may run back to back). */
+		while (gc_cycles() == n && gc_marking() && !stress_stop)
 			task_sleep_ns(200 * 1000);
 	}
 	return 0;
@@ -399,7 +401,18 @@ int gc_stress(unsigned cycles, bool quiet)
 		nm += m[c->id] != NULL;
 	}
 	growths_while_marking = 0;
-	struct task *grow = task_create("gcstress-grow", grower, NULL, 0);
+	/* The grower on another core than this one, which drives the cycles: a
+	 * growth stalls its core (the slice lock masks interrupts), and the
+	 * collector must go on marking meanwhile. */
+	int gcore = cpu_id();
+	for_each_online_cpu(c)
+	{
+		if (c->id != cpu_id()) {
+			gcore = c->id;
+			break;
+		}
+	}
+	struct task *grow = task_create_on(gcore, true, "gcstress-grow", grower, NULL, 0);
 	kprintf("gcstress: %u cycles, %d mutators, mode %s%s%s\n", cycles, nm,
 		gc_mode_name(gc.mode), gc.inject ? ", inject=publish-early" : "",
 		gc.verify ? ", verifier on" : "");
