@@ -98,7 +98,7 @@
 struct gc_state gc GC_NOSCAN_DATA;
 
 #define MARKQ_BYTES	 (1024 * 1024)
-#define HEAP_VA		 0x7f00000000ULL /* 508 GiB: see gc_init */
+#define HEAP_VA		 0x5000000000ULL /* 320 GiB: see gc_init */
 #define HEAP_ALIAS_ALIGN (2ULL << 20)
 #define HEAP_MAX	 (1ULL << 30)
 #define TRIGGER_MIN	 (4ULL << 20) /* no automatic cycle below 4 MiB of live objects */

@@ -8,6 +8,7 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/dtinfo.h"
+#include "gc/gc.h"
 #include "kernel/ktest.h"
 
 extern struct boot_info boot_info;
@@ -42,6 +43,17 @@ KTEST(mmu, uart_is_device_memory)
 KTEST(mmu, unmapped_space_does_not_translate)
 {
 	KASSERT_EQ(translate(0x7f00000000ULL) & PAR_F, 1);
+}
+
+KTEST(mmu, gc_heap_is_mapped_high_as_normal_memory)
+{
+	void *p = gc_alloc(64, 0);
+	KASSERT(p != NULL);
+	KASSERT_GE((uintptr_t)p, 0x5000000000ULL); /* the alias of gc_init */
+	uint64_t par = translate((uint64_t)(uintptr_t)p);
+	KASSERT_EQ(par & PAR_F, 0);
+	KASSERT_EQ(PAR_ATTR(par), 0xff); /* Normal, write-back */
+	KASSERT(mmu_is_ram(par & 0xfffffffff000ULL, 64)); /* backed by RAM */
 }
 
 KTEST(mmu, kernel_lies_in_ram)
