@@ -9,6 +9,10 @@ Stages (each can be chosen with --only):
   boot    boot-level checks: cores online, RAM size, boot arguments, ELF boot
   pi      the Raspberry Pi boards: raspi3b under QEMU, rpi4 under QEMU raspi4b
           (skipped without QEMU 9.0+), static checks of the Pi 4 image, make sdcard
+  gc      the collector: the churn workload for GC_CYCLES cycles (200; 1,000
+          with --long) with the verifier on, on 1, 4 and 8 cores of virt and on
+          raspi3b; Go's allgs bug reproduced (gc=racy inject=publish-early must
+          die with "markroot: nil task"), and the same with gc=fixed never fails
   crash   the panic path: deliberate faults give one complete report
 
 Every QEMU boot has a timeout, its full log is kept in build/test-logs/, and a
@@ -575,6 +579,98 @@ def run_crash(res, image):
             print(tail(out))
 
 
+# ---------------------------------------------------------------- collector
+
+GC_STRESS = "run=gcstress cycles={n} gcverify=1 exit=semihost stw_watchdog=10000"
+RACY = "run=gcstress cycles=40 gc={mode} inject=publish-early exit=semihost stw_watchdog=10000"
+
+
+def check_gcstress(res, name, status, out, secs, n):
+    problems = []
+    if status != 0:
+        problems.append("timed out" if status is None else f"exit status {status}")
+    m = re.search(r"^gcstress: (\d+) cycles passed in .*every mark verified$", out, re.M)
+    if not m or int(m.group(1)) != n:
+        problems.append(f"no 'gcstress: {n} cycles passed ... every mark verified' line")
+    marking = re.search(r"(\d+) tasks created while marking", m.group(0)) if m else None
+    if not marking or int(marking.group(1)) == 0:
+        problems.append("no task was created while marking")
+    res.add(name, not problems, "; ".join(problems) if problems else f"{secs:.1f} s")
+    if problems:
+        print(tail(out))
+
+
+def run_gc(res, image, jobs, long):
+    print("== the collector under churn, and Go's allgs bug", flush=True)
+    n = int(os.environ.get("GC_CYCLES", "1000" if long else "200"))
+    cases = [
+        (f"gcstress {n} cycles, virt smp=1 mem=256M", qemu_cmd(image, 1, mem="256M",
+                                                              append=GC_STRESS.format(n=n))),
+        (f"gcstress {n} cycles, virt smp=4", qemu_cmd(image, 4, append=GC_STRESS.format(n=n))),
+        (f"gcstress {n} cycles, virt smp=8 gic=v3 mem=2G",
+         qemu_cmd(image, 8, gic=3, mem="2G", append=GC_STRESS.format(n=n))),
+    ]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        futs = [(name, ex.submit(boot, name, cmd)) for name, cmd in cases]
+        build = os.path.join(ROOT, "build", "test-raspi3b-gc")
+        ok, log = build_board("raspi3b", GC_STRESS.format(n=n), build)
+        if ok:
+            name = f"gcstress {n} cycles, raspi3b"
+            futs.append((name, ex.submit(boot, name, pi_cmd("raspi3b", os.path.join(build, "kernel8.img")))))
+        else:
+            res.add("raspi3b gcstress build", False, log[-2000:])
+        racy = "gc=racy inject=publish-early: dies with Go's markroot error"
+        futs.append((racy, ex.submit(boot, racy, qemu_cmd(image, 4, append=RACY.format(mode="racy")))))
+        fixed = "gc=fixed inject=publish-early: never fails"
+        futs.append((fixed, ex.submit(boot, fixed, qemu_cmd(image, 4, append=RACY.format(mode="fixed")
+                                                             + " gcverify=1"))))
+        demo = "demo allgs: racy caught, then fixed clean"
+        futs.append((demo, ex.submit(boot, demo, qemu_cmd(image, 4, append="run=allgs exit=semihost "
+                                                                          "stw_watchdog=10000"))))
+        for name, f in futs:
+            status, out, secs = f.result()
+            if name.startswith("gcstress"):
+                check_gcstress(res, name, status, out, secs, n)
+            elif name == racy:
+                problems = []
+                if not re.search(r"^fatal error: markroot: nil task at index \d+$", out, re.M):
+                    problems.append("no 'fatal error: markroot: nil task at index N' line")
+                if not re.search(r"^  gc cycle \d+, cpu\d+, mode racy, inject=publish-early$", out, re.M):
+                    problems.append("the cycle, core and mode are not reported")
+                if not re.search(r"^  snapshot \(stop 1\): array 0x[0-9a-f]+, len \d+$", out, re.M):
+                    problems.append("the slice state is not reported")
+                if status != 3:
+                    problems.append(f"exit status {status} (want 3: a panic)")
+                res.add(name, not problems, "; ".join(problems))
+                if problems:
+                    print(tail(out))
+            elif name == fixed:
+                problems = []
+                if status != 0:
+                    problems.append(f"exit status {status}")
+                if "markroot: nil task" in out:
+                    problems.append("a nil task was read")
+                if not re.search(r"^gcstress: 40 cycles passed .*every mark verified$", out, re.M):
+                    problems.append("no 'gcstress: 40 cycles passed' line")
+                g = re.search(r"(\d+) slice growths while marking", out)
+                if not g or int(g.group(1)) == 0:
+                    problems.append("the slice never grew while marking: the test proves nothing")
+                res.add(name, not problems, "; ".join(problems))
+                if problems:
+                    print(tail(out))
+            else:
+                problems = []
+                if status != 0:
+                    problems.append(f"exit status {status}")
+                if not re.search(r"^caught: markroot: nil task at index \d+", out, re.M):
+                    problems.append("the racy half caught no nil task")
+                if "-> no nil task: the markers only read the snapshot" not in out:
+                    problems.append("the fixed half did not finish clean")
+                res.add(name, not problems, "; ".join(problems))
+                if problems:
+                    print(tail(out))
+
+
 # ---------------------------------------------------------------- model
 
 def run_model(res):
@@ -614,13 +710,14 @@ def run_style(res):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["style", "host", "model", "kernel", "boot", "pi", "crash"],
+    ap.add_argument("--only", choices=["style", "host", "model", "kernel", "boot", "pi", "gc", "crash"],
                     action="append",
                     help="run only these stages (repeatable)")
     ap.add_argument("--quick", action="store_true", help="a smaller QEMU matrix")
+    ap.add_argument("--long", action="store_true", help="1,000 collector cycles per churn boot, not 200")
     ap.add_argument("--jobs", type=int, default=2, help="QEMU boots in parallel (default 2)")
     args = ap.parse_args()
-    stages = args.only or ["style", "host", "model", "kernel", "boot", "pi", "crash"]
+    stages = args.only or ["style", "host", "model", "kernel", "boot", "pi", "gc", "crash"]
 
     image = os.path.join(ROOT, "build", "virt", "kernel.img")
     elf = os.path.join(ROOT, "build", "virt", "kernel.elf")
@@ -632,7 +729,7 @@ def main():
         run_host(res)
     if "model" in stages:
         run_model(res)
-    if any(s in stages for s in ("kernel", "boot", "pi", "crash")) and not os.path.exists(image):
+    if any(s in stages for s in ("kernel", "boot", "pi", "gc", "crash")) and not os.path.exists(image):
         print(f"no kernel image at {image}: run make first")
         res.add("kernel image exists", False)
     else:
@@ -643,6 +740,8 @@ def main():
         if "pi" in stages:
             run_pi_static(res)
             run_pi(res)
+        if "gc" in stages:
+            run_gc(res, image, args.jobs, args.long)
         if "crash" in stages:
             run_crash(res, image)
 
