@@ -94,6 +94,10 @@ int gc_shell(int argc, char **argv)
 	}
 	if (strcmp(sub, "bench") == 0 && argc == 2)
 		return gc_bench();
+	if (strcmp(sub, "help") == 0 && argc == 2) {
+		kprintf("%s", usage);
+		return 0;
+	}
 	kprintf("%s", usage);
 	return 1;
 }

@@ -425,7 +425,7 @@ int gc_stress(unsigned cycles, bool quiet)
 		if (gc_cycle_stats(n, &s)) {
 			created += s.tasks_created;
 			at_stop2 += s.stacks_at_stop2;
-			if (!quiet && (i < 3 || (i + 1) % 50 == 0 || i + 1 == cycles))
+			if (!quiet && (i < 5 || (i + 1) % 50 == 0 || i + 1 == cycles))
 				gc_print_cycle(&s);
 		}
 	}

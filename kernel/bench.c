@@ -4,6 +4,7 @@
  * ipi: round-trip time of an SGI to every other core, many times, with
  * min / median / p99 / max.
  */
+#include "gc/gc.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
@@ -52,6 +53,7 @@ int bench_run(void)
 			(long long)samples[n * 99 / 100], (long long)samples[n - 1]);
 	}
 	status |= stw_bench(2000);
+	status |= gc_bench();
 	return status;
 }
 

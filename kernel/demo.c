@@ -1,8 +1,9 @@
 /*
  * demo.c — what `make run` shows before the shell: tasks created on one core
  * spreading over all of them (idle cores steal), each saying where it ran;
- * then the IPI round trip to every core.
+ * then the IPI round trip to every core; then a few garbage collections.
  */
+#include "gc/gc.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
@@ -30,6 +31,8 @@ static int64_t hopper(void *arg)
 	return 0;
 }
 
+static void demo_gc(void);
+
 void demo_run(void)
 {
 	int n = 2 * cpus_online();
@@ -50,4 +53,17 @@ void demo_run(void)
 		kprintf("demo: IPI round trip cpu%d -> cpu%d: %lld ns\n", cpu_id(), c->id,
 			(long long)ns);
 	}
+	demo_gc();
+}
+
+/* A few collection cycles while every core churns objects and tasks: each
+ * line shows both pauses (stop 1 takes the task-slice snapshot, stop 2 ends
+ * the mark), the mark time, and what was live and freed. */
+static void demo_gc(void)
+{
+	kprintf("demo: garbage collection: 5 cycles while tasks on every core build, change and "
+		"drop linked lists (the pauses are true all-core stops)\n");
+	gc_stress(5, false);
+	kprintf("demo: try 'gc', 'gc stats', 'gc stress 100' and 'demo allgs' (Go's allgs bug, "
+		"then its fix)\n");
 }

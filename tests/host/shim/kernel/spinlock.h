@@ -1,8 +1,8 @@
 /*
  * tests/host/shim/kernel/spinlock.h — host stand-in for kernel/spinlock.h, for
- * test_alltasks only (its Makefile rule puts tests/host/shim before the
- * repository root on the include path, so kernel/alltasks.c compiles
- * unchanged against this).
+ * test_alltasks, test_heap and test_markq (their Makefile rules put
+ * tests/host/shim before the repository root on the include path, so
+ * kernel/alltasks.c, gc/heap.c and gc/markq.c compile unchanged against this).
  *
  * The host tests are single-threaded: the lock does no locking, but it does
  * keep count, so the test can check that every path releases it, that no path
@@ -28,7 +28,7 @@ struct spinlock {
 		0, -1, n                                                                           \
 	}
 
-/* Locks held right now, over all locks; defined in test_alltasks.c. */
+/* Locks held right now, over all locks; defined by each test that uses this. */
 extern int shim_locks_held;
 
 static inline uint64_t spin_lock_irqsave(struct spinlock *l)
