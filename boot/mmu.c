@@ -220,7 +220,8 @@ int mmu_map_alias(uint64_t va, uint64_t pa, uint64_t size)
 	    (va & (gig - 1)) + size > gig || !mmu_is_ram(pa, size))
 		return -1;
 	for (uint64_t off = 0; off < size; off += block)
-		alias_l2[((va + off) >> L2_SHIFT) & (ENTRIES - 1)] = (pa + off) | NORMAL_BLOCK | PXN;
+		alias_l2[((va + off) >> L2_SHIFT) & (ENTRIES - 1)] =
+		    (pa + off) | NORMAL_BLOCK | PXN;
 	dsb(ishst); /* the level-2 table is in memory before the entry that points to it */
 	/* An invalid entry becoming valid needs no break-before-make, and no TLB
 	 * holds a translation for it. */

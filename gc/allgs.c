@@ -65,13 +65,16 @@ int gc_allgs_demo(bool long_mode, unsigned long_cycles)
 			DEMO_CYCLES);
 		status |= run_half(GC_RACY, true, DEMO_CYCLES, &caught);
 		if (caught)
-			kprintf("   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
-				"      Go 1.17 dies here: \"fatal error: markroot: nil task\" (with gc=racy "
-				"and no demo, allstop does too).\n",
-				gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
+			kprintf(
+			    "   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
+			    "      Go 1.17 dies here: \"fatal error: markroot: nil task\" (with "
+			    "gc=racy "
+			    "and no demo, allstop does too).\n",
+			    gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
 		else
 			kprintf("   -> no nil task this time (the growth missed the markers)\n");
-		kprintf("\n2. gc=fixed (Go 1.18) with the same injection, %d cycles:\n", DEMO_CYCLES);
+		kprintf("\n2. gc=fixed (Go 1.18) with the same injection, %d cycles:\n",
+			DEMO_CYCLES);
 		status |= run_half(GC_FIXED, true, DEMO_CYCLES, &caught_fixed);
 		kprintf("   -> %s: the markers only read the snapshot taken while the world was "
 			"stopped, whose entries never change.\n",

@@ -143,8 +143,7 @@ void gc_init(uint64_t heap_bytes)
 	kprintf("gc: heap %llu KiB at %#llx (RAM at %#llx), %u pages of objects, mark queue %zu "
 		"entries\n",
 		(unsigned long long)(heap_bytes >> 10), (unsigned long long)base,
-		(unsigned long long)pa, gc.heap.npages,
-		gc.queue.nchunks * MARKQ_CHUNK_ENTRIES);
+		(unsigned long long)pa, gc.heap.npages, gc.queue.nchunks * MARKQ_CHUNK_ENTRIES);
 }
 
 bool gc_ready(void)
@@ -190,13 +189,12 @@ static void inject_delay(void)
 	uint64_t until = timer_ns() + INJECT_DELAY_NS;
 	while (timer_ns() < until)
 		;
-
 }
 
 static void apply_publish_order(void)
 {
 	alltasks_publish_delay = inject_delay;
-	alltasks_set_publish(gc.inject		   ? ALLTASKS_PUBLISH_EARLY
+	alltasks_set_publish(gc.inject		  ? ALLTASKS_PUBLISH_EARLY
 			     : gc.mode == GC_RACY ? ALLTASKS_PUBLISH_PLAIN
 						  : ALLTASKS_PUBLISH_RELEASE);
 }
@@ -324,7 +322,8 @@ static void stop1(void)
 		uintptr_t first = 0;
 		uint64_t stale = heap_stale_marks(&gc.heap, &first);
 		if (stale)
-			panic("gcverify: cycle %llu starts with %llu objects already marked (first %#lx): "
+			panic("gcverify: cycle %llu starts with %llu objects already marked (first "
+			      "%#lx): "
 			      "the last sweep missed them",
 			      (unsigned long long)gc.cycle, (unsigned long long)stale,
 			      (unsigned long)first);
@@ -405,7 +404,8 @@ static uint64_t run_cycle(void)
 	uint64_t flags = spin_lock_irqsave(&stats_lock);
 	gc.history[n % GC_HISTORY] = gc.cur;
 	spin_unlock_irqrestore(&stats_lock, flags);
-	gc.trigger_bytes = gc.cur.live_after * 2 > TRIGGER_MIN ? gc.cur.live_after * 2 : TRIGGER_MIN;
+	gc.trigger_bytes =
+	    gc.cur.live_after * 2 > TRIGGER_MIN ? gc.cur.live_after * 2 : TRIGGER_MIN;
 	gc.owner = NULL;
 	sweep_wake();
 	cycle_lock_drop();
@@ -456,7 +456,8 @@ static void poison_check(void)
 static void maybe_trigger(void)
 {
 	/* relaxed: a heuristic; a late or extra cycle is harmless */
-	if (!gc.auto_collect || __atomic_load_n(&gc.heap.live_bytes, __ATOMIC_RELAXED) < gc.trigger_bytes ||
+	if (!gc.auto_collect ||
+	    __atomic_load_n(&gc.heap.live_bytes, __ATOMIC_RELAXED) < gc.trigger_bytes ||
 	    __atomic_load_n(&cycle_owner, __ATOMIC_RELAXED))
 		return;
 	uint64_t flags = spin_lock_irqsave(&bg_lock);
@@ -562,7 +563,8 @@ void gc_print_cycle(const struct gc_cycle_stats *s)
 		"live %llu -> %llu KiB; ",
 		(unsigned long long)s->cycle, gc_mode_name(s->mode), s->inject ? ", inject" : "",
 		s->verified ? ", verified" : "", us(s->stop1_ns), us(s->mark_ns), us(s->stop2_ns),
-		(unsigned long long)(s->live_before >> 10), (unsigned long long)(s->live_after >> 10));
+		(unsigned long long)(s->live_before >> 10),
+		(unsigned long long)(s->live_after >> 10));
 	if (s->swept)
 		kprintf("freed %llu objects, %llu KiB (sweep %llu us); ",
 			(unsigned long long)s->freed_objects,
@@ -602,9 +604,10 @@ void gc_print_stats(void)
 		max2 = s->stop2_ns > max2 ? s->stop2_ns : max2;
 	}
 	if (k)
-		kprintf("gc: last %llu cycles: stop1 mean %llu us, max %llu us; stop2 mean %llu us, "
-			"max %llu us\n",
-			(unsigned long long)k, us(sum1 / k), us(max1), us(sum2 / k), us(max2));
+		kprintf(
+		    "gc: last %llu cycles: stop1 mean %llu us, max %llu us; stop2 mean %llu us, "
+		    "max %llu us\n",
+		    (unsigned long long)k, us(sum1 / k), us(max1), us(sum2 / k), us(max2));
 }
 
 /* ---- catching gc=racy's failure (demo allgs, tests) ---- */

@@ -8,7 +8,7 @@
 
 /* Roughly 1.5x apart, every one a multiple of HEAP_GRAIN (so every object is
  * 16-byte aligned) and a divisor-friendly fit for a 16 KiB span. */
-const uint32_t heap_class_size[HEAP_NCLASSES] = {16,  32,  48,  64,   96,   128,  192,
+const uint32_t heap_class_size[HEAP_NCLASSES] = {16,  32,  48,	64,  96,   128,	 192,
 						 256, 384, 512, 768, 1024, 1536, 2048};
 
 int heap_size_class(size_t size)
@@ -59,10 +59,12 @@ int heap_init(struct heap *h, uintptr_t base, size_t size)
 	h->region_end = base + size;
 	/* Per arena page: 1 used bit, a span pointer, 3 x 4 bitmap words and a
 	 * span struct.  Solve pages * (HEAP_PAGE + meta) <= size. */
-	size_t meta_per_page = sizeof(struct span *) + 3 * WORDS_PER_PAGE * 8 + sizeof(struct span) + 1;
+	size_t meta_per_page =
+	    sizeof(struct span *) + 3 * WORDS_PER_PAGE * 8 + sizeof(struct span) + 1;
 	size_t pages = size / (HEAP_PAGE + meta_per_page);
 	while (pages > 0) {
-		size_t meta = align_up((pages + 63) / 64 * 8 + pages * (meta_per_page - 1), HEAP_PAGE);
+		size_t meta =
+		    align_up((pages + 63) / 64 * 8 + pages * (meta_per_page - 1), HEAP_PAGE);
 		if (meta + pages * HEAP_PAGE <= size)
 			break;
 		pages--;
@@ -436,7 +438,8 @@ void heap_sweep_all(struct heap *h, struct sweep_result *r)
 }
 
 void heap_for_each_object(struct heap *h,
-			  void (*fn)(uintptr_t obj, size_t size, bool marked, bool noscan, void *arg),
+			  void (*fn)(uintptr_t obj, size_t size, bool marked, bool noscan,
+				     void *arg),
 			  void *arg)
 {
 	for (uint32_t i = 0; i < h->npages; i++) {

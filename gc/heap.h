@@ -42,16 +42,16 @@
 
 #include "kernel/spinlock.h"
 
-#define HEAP_PAGE	  4096u
-#define HEAP_PAGE_SHIFT	  12
-#define HEAP_GRAIN	  16u /* smallest object, and the alignment of every object */
-#define HEAP_SMALL_MAX	  2048u /* larger objects get their own span */
-#define SPAN_SMALL_PAGES  4u
-#define BITS_PER_PAGE	  (HEAP_PAGE / HEAP_GRAIN) /* 256 */
-#define WORDS_PER_PAGE	  (BITS_PER_PAGE / 64) /* 4 */
-#define HEAP_NCLASSES	  14
-#define HEAP_POISON_BYTE  0xa5 /* freed memory, when poisoning is on */
-#define HEAP_POISON_WORD  0xa5a5a5a5a5a5a5a5ULL
+#define HEAP_PAGE	 4096u
+#define HEAP_PAGE_SHIFT	 12
+#define HEAP_GRAIN	 16u /* smallest object, and the alignment of every object */
+#define HEAP_SMALL_MAX	 2048u /* larger objects get their own span */
+#define SPAN_SMALL_PAGES 4u
+#define BITS_PER_PAGE	 (HEAP_PAGE / HEAP_GRAIN) /* 256 */
+#define WORDS_PER_PAGE	 (BITS_PER_PAGE / 64) /* 4 */
+#define HEAP_NCLASSES	 14
+#define HEAP_POISON_BYTE 0xa5 /* freed memory, when poisoning is on */
+#define HEAP_POISON_WORD 0xa5a5a5a5a5a5a5a5ULL
 
 /* Flags for heap_alloc (and gc_alloc). */
 #define GC_NOSCAN 1u /* the object holds no pointers: the marker does not look inside */
@@ -129,8 +129,9 @@ bool heap_sweep_one(struct heap *h, struct sweep_result *r);
 void heap_sweep_all(struct heap *h, struct sweep_result *r);
 
 /* Visit every allocated object (world stopped or heap quiet). */
-void heap_for_each_object(struct heap *h, void (*fn)(uintptr_t obj, size_t size, bool marked,
-						     bool noscan, void *arg),
+void heap_for_each_object(struct heap *h,
+			  void (*fn)(uintptr_t obj, size_t size, bool marked, bool noscan,
+				     void *arg),
 			  void *arg);
 
 /* Mark bits set now (all should be clear between a sweep and the next mark);

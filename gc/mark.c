@@ -92,9 +92,10 @@ static void __attribute__((noinline)) scan_own_stack(struct task *t, void (*visi
 static void check_sp(struct task *t, uint64_t sp)
 {
 	if (sp < t->stack_lo || sp > t->stack_hi)
-		panic("gc: task %d '%s' has its stack pointer %#llx outside its stack [%#llx, %#llx)",
-		      t->id, t->name, (unsigned long long)sp, (unsigned long long)t->stack_lo,
-		      (unsigned long long)t->stack_hi);
+		panic(
+		    "gc: task %d '%s' has its stack pointer %#llx outside its stack [%#llx, %#llx)",
+		    t->id, t->name, (unsigned long long)sp, (unsigned long long)t->stack_lo,
+		    (unsigned long long)t->stack_hi);
 }
 
 bool scan_task_roots(struct task *t, void (*visit)(uintptr_t v), bool world_stopped)
@@ -174,8 +175,8 @@ static void markroot_nil(size_t i, struct tasks_view live)
 		}
 		kprintf("caught: markroot: nil task at index %zu (gc cycle %llu, cpu%d; snapshot "
 			"len %zu, live array %p; now len %zu cap %zu)\n",
-			i, (unsigned long long)gc.cycle, cpu_id(), gc.snap.len, (void *)live.ptr, len,
-			cap);
+			i, (unsigned long long)gc.cycle, cpu_id(), gc.snap.len, (void *)live.ptr,
+			len, cap);
 		return;
 	}
 	kprintf("\nfatal error: markroot: nil task at index %zu\n", i);
@@ -292,7 +293,8 @@ void mark_retry_stacks(void)
 	for (size_t i = 0; i < gc.snap.len; i++) {
 		uint64_t flags = irq_save();
 		struct task *t = root_task(i);
-		/* relaxed: a peek to skip the scanned ones; scan_task_claimed checks under the lock */
+		/* relaxed: a peek to skip the scanned ones; scan_task_claimed checks under the lock
+		 */
 		if (t && __atomic_load_n(&t->gc_scanned, __ATOMIC_RELAXED) != gc.cycle)
 			scan_task_claimed(t);
 		irq_restore(flags);

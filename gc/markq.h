@@ -22,7 +22,7 @@
 
 #include "kernel/spinlock.h"
 
-#define MARKQ_CHUNK_BYTES 4096
+#define MARKQ_CHUNK_BYTES   4096
 #define MARKQ_CHUNK_ENTRIES ((MARKQ_CHUNK_BYTES - 16) / 8)
 
 struct markq_chunk {

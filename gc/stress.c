@@ -25,10 +25,10 @@
 
 #include <string.h>
 
-#define NODE_MAGIC  0x4e4f44456e6f6465ULL
-#define BLOB_MAGIC  0x424c4f42626c6f62ULL
+#define NODE_MAGIC   0x4e4f44456e6f6465ULL
+#define BLOB_MAGIC   0x424c4f42626c6f62ULL
 #define RESULT_MAGIC 0x524553554c54ULL
-#define LIST_TARGET 200
+#define LIST_TARGET  200
 #define SHARED_SLOTS 64
 
 struct blob {
@@ -271,7 +271,8 @@ static int64_t mutator(void *arg)
 					if (res->value != RESULT_MAGIC)
 						corrupt("child's result", res, "has a wrong value");
 				}
-				__atomic_fetch_add(&children_checked, 1, __ATOMIC_RELAXED); /* a statistic */
+				__atomic_fetch_add(&children_checked, 1,
+						   __ATOMIC_RELAXED); /* a statistic */
 			}
 			kids[k] = spawn_child(&seed);
 		}
@@ -357,7 +358,8 @@ static int64_t grower(void *arg)
 			break;
 		alltasks_stats(&len, &cap, &arrays);
 		if (len == cap && gc_marking()) {
-			__atomic_fetch_add(&growths_while_marking, 1, __ATOMIC_RELAXED); /* a statistic */
+			__atomic_fetch_add(&growths_while_marking, 1,
+					   __ATOMIC_RELAXED); /* a statistic */
 		}
 		uint64_t n = gc_cycles();
 		if (!spawn_sleeper(&seed))
@@ -396,8 +398,8 @@ int gc_stress(unsigned cycles, bool quiet)
 	int nm = 0;
 	for_each_online_cpu(c)
 	{
-		m[c->id] = task_create_on(c->id, true, "gcstress", mutator,
-					  (void *)(uintptr_t)c->id, 0);
+		m[c->id] =
+		    task_create_on(c->id, true, "gcstress", mutator, (void *)(uintptr_t)c->id, 0);
 		nm += m[c->id] != NULL;
 	}
 	growths_while_marking = 0;

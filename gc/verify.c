@@ -55,8 +55,8 @@ static void report(uintptr_t obj, size_t size, const char *what)
 		kprintf("gcverify: cycle %llu: object %#lx (%zu bytes) %s; reached from object "
 			"%#lx (%s) (from %s)\n",
 			(unsigned long long)gc.cycle, (unsigned long)obj, size, what,
-			(unsigned long)parent, heap_is_marked(&gc.heap, parent) ? "marked" : "unmarked",
-			root_name);
+			(unsigned long)parent,
+			heap_is_marked(&gc.heap, parent) ? "marked" : "unmarked", root_name);
 	else
 		kprintf("gcverify: cycle %llu: object %#lx (%zu bytes) %s; reached from %s\n",
 			(unsigned long long)gc.cycle, (unsigned long)obj, size, what, root_name);
@@ -116,8 +116,9 @@ void gc_verify_marks(void)
 		uint64_t bytes = (need * 8 + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 		visited = (uint64_t *)page_alloc(bytes, PAGE_SIZE);
 		if (!visited) {
-			kprintf("gcverify: no memory for the visited bits: cycle %llu not verified\n",
-				(unsigned long long)gc.cycle);
+			kprintf(
+			    "gcverify: no memory for the visited bits: cycle %llu not verified\n",
+			    (unsigned long long)gc.cycle);
 			gc.cur.verified = false;
 			return;
 		}

@@ -46,8 +46,7 @@ uint64_t boot_dtb;
 /* Not roots of the collector (section .bss.noscan, see gc/internal.h): the
  * scheduler loops hold no objects, and an exception stack holds a copy of an
  * interrupted task's registers, which the collector reads from the task. */
-uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE]
-    __attribute__((aligned(16), section(".bss.noscan")));
+uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE] __attribute__((aligned(16), section(".bss.noscan")));
 uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE]
     __attribute__((aligned(16), section(".bss.noscan")));
 
@@ -56,7 +55,7 @@ uintptr_t libc_arena_end(void);
 int crash_run(const char *kind);
 
 static const char *const known_keys[] = {
-    "run", /* comma-separated: test, test:<suite>[+<suite>], demo, shell, bench,
+    "run", /* comma-separated: test, test:<suite>[+<suite>], demo, gcstress, allgs, shell, bench,
 	      crash:<panic|abort|undef|double> */
     "exit", /* psci (default) | semihost | halt */
     "tick", /* timer tick in Hz */

@@ -245,8 +245,8 @@ static int cmd_demo(int argc, char **argv)
 	if (strcmp(argv[1], "allgs") == 0 && argc == 2)
 		return gc_allgs_demo(false, 0);
 	if (strcmp(argv[1], "allgs") == 0 && strcmp(argv[2], "long") == 0 &&
-	    (argc == 3 || (argc == 4 && bootargs_parse_u64(argv[3], &n) && n >= 1 &&
-			   n <= 100000000)))
+	    (argc == 3 ||
+	     (argc == 4 && bootargs_parse_u64(argv[3], &n) && n >= 1 && n <= 100000000)))
 		return gc_allgs_demo(true, (unsigned)n);
 	kprintf("demo: usage: demo [allgs [long [cycles]]]\n");
 	return 1;

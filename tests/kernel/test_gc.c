@@ -167,7 +167,7 @@ KTEST(gc, stack_only_objects_survive)
 {
 	verify_on();
 	struct task *t = task_create_on(other_core(), true, "stack-holder", stack_holder,
-				       (void *)(uintptr_t)4, 0);
+					(void *)(uintptr_t)4, 0);
 	KASSERT(t != NULL);
 	uint64_t deadline = timer_ns() + 60000000000ULL;
 	while (!task_done(t) && timer_ns() < deadline)
@@ -201,8 +201,7 @@ KTEST(gc, register_only_objects_of_a_running_task_survive)
 		KSKIP("needs a second core for the task that never yields");
 	verify_on();
 	spin_stop = 0;
-	struct task *t = task_create_on(other_core(), true, "reg-holder",
-				       register_holder, NULL, 0);
+	struct task *t = task_create_on(other_core(), true, "reg-holder", register_holder, NULL, 0);
 	KASSERT(t != NULL);
 	uint64_t before = 0;
 	for (int i = 0; i < 5; i++) {
