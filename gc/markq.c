@@ -37,7 +37,8 @@ bool markq_push(struct markq *q, uintptr_t obj)
 		q->top = c;
 	}
 	c->obj[c->n++] = obj;
-	q->len++;
+	/* relaxed: written under the lock; markq_len peeks without it */
+	__atomic_store_n(&q->len, q->len + 1, __ATOMIC_RELAXED);
 	if (q->len > q->high_water)
 		q->high_water = q->len;
 	spin_unlock_irqrestore(&q->lock, irq);
@@ -59,7 +60,8 @@ size_t markq_pop(struct markq *q, uintptr_t *out, size_t max)
 			q->chunks_free++;
 		}
 	}
-	q->len -= got;
+	/* relaxed: as in markq_push */
+	__atomic_store_n(&q->len, q->len - got, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&q->lock, irq);
 	return got;
 }
