@@ -22,17 +22,22 @@
  *     unmarked objects (counters and sweep_result), keeping and unmarking the
  *     marked ones (a second cycle frees them); empty spans and large objects
  *     giving their pages back, and those pages reused; heap_sweep_one once per
- *     unswept span, then false; lazy sweeping by allocation;
+ *     unswept span, then false; lazy sweeping by allocation; the first-fit
+ *     page search wrapping round its hint (a hole behind it, one ending at
+ *     it), a class's span search wrapping round its cursor (no new span while
+ *     an older one has a free slot); the whole heap filled, then out of memory;
  *   - black allocation (h->marking); heap_set_page_limit: out of memory without
  *     damage, and recovery when the limit is lifted;
- *   - poisoning: a write to a freed slot reported (object and offset) when the
- *     slot is handed out again, no report without one, free slots filled when
- *     poisoning is turned on, freed spans and large objects poisoned;
+ *   - poisoning: a write to a freed slot, at any offset, reported (object and
+ *     offset) when the slot is handed out again, no report without one, free
+ *     slots filled when poisoning is turned on, freed spans and large objects
+ *     poisoned;
  *   - heap_for_each_object: exactly the allocated objects, with their flags;
  *   - a randomized run (fixed seed): thousands of allocate / mark / sweep
  *     rounds against a shadow model of the live objects (no overlap, contents
  *     intact, heap_find and the counters agreeing), with black allocation,
- *     lazy sweeping, page limits and poisoning mixed in.
+ *     lazy sweeping, page limits and poisoning mixed in; it checks that it
+ *     did go through each of those.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,8 +177,7 @@ static uintptr_t alloc_ok(struct heap *h, size_t req, unsigned flags)
 	check_new(h, p, req, flags);
 	/* one more, less what a lazy sweep on the way freed */
 	assert_int_equal(h->live_objects, objs + 1 - (h->freed_objects - freed));
-	assert_int_equal(h->live_bytes,
-			 bytes + expect_size(req) - (h->freed_bytes - freed_bytes));
+	assert_int_equal(h->live_bytes, bytes + expect_size(req) - (h->freed_bytes - freed_bytes));
 	return p;
 }
 
@@ -274,10 +278,11 @@ static void test_init_too_small(void **state)
 	/* Up to one span's pages plus a page of metadata, less one byte: not
 	 * enough for the metadata and one span.  Buffers of exactly that size
 	 * (rounded up to a page), so ASan catches a write past the end. */
-	static const size_t sizes[] = {0,	  1,	      HEAP_PAGE, 2 * HEAP_PAGE,
-				       SPAN_BYTES, SPAN_BYTES + 1, SPAN_BYTES + HEAP_PAGE - 1};
+	static const size_t sizes[] = {
+	    0, 1, HEAP_PAGE, 2 * HEAP_PAGE, SPAN_BYTES, SPAN_BYTES + 1, SPAN_BYTES + HEAP_PAGE - 1};
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-		size_t n = sizes[i] ? (sizes[i] + HEAP_PAGE - 1) / HEAP_PAGE * HEAP_PAGE : HEAP_PAGE;
+		size_t n =
+		    sizes[i] ? (sizes[i] + HEAP_PAGE - 1) / HEAP_PAGE * HEAP_PAGE : HEAP_PAGE;
 		void *mem = aligned_alloc(HEAP_PAGE, n);
 		assert_non_null(mem);
 		memset(mem, DIRT, n);
@@ -374,8 +379,8 @@ static void test_alloc_every_class(void **state)
 			}
 		}
 	}
-	static const size_t large[] = {HEAP_SMALL_MAX + 1, HEAP_PAGE - 1, HEAP_PAGE, HEAP_PAGE + 1,
-				       3 * HEAP_PAGE, 100000};
+	static const size_t large[] = {HEAP_SMALL_MAX + 1, HEAP_PAGE - 1, HEAP_PAGE,
+				       HEAP_PAGE + 1,	   3 * HEAP_PAGE, 100000};
 	for (size_t k = 0; k < sizeof large / sizeof large[0]; k++) {
 		uintptr_t p = alloc_ok(h, large[k], k & 1 ? GC_NOSCAN : 0);
 		objs[n] = p;
@@ -399,6 +404,9 @@ static void test_alloc_every_class(void **state)
 	alloc_fails(h, (size_t)h->npages * HEAP_PAGE + 1);
 	alloc_fails(h, SIZE_MAX);
 	alloc_fails(h, SIZE_MAX - HEAP_PAGE + 2);
+	/* 2^32 + 1 pages: must not wrap to a one-page object. */
+	alloc_fails(h, (((size_t)1 << 32) + 1) * HEAP_PAGE);
+	alloc_fails(h, ((size_t)1 << 32) * HEAP_PAGE);
 }
 
 /* A slot handed out again is zeroed again, whatever its last owner wrote. */
@@ -590,7 +598,8 @@ static void test_sweep_frees_unmarked(void **state)
 	uint64_t live_bytes = 0, dead_bytes = 0, dead = 0;
 	uint32_t seed = 12345;
 	for (int i = 0; i < N; i++) {
-		size_t req = i % 50 == 49 ? 3000 + ht_rand(&seed) % 20000 : 1 + ht_rand(&seed) % 700;
+		size_t req =
+		    i % 50 == 49 ? 3000 + ht_rand(&seed) % 20000 : 1 + ht_rand(&seed) % 700;
 		objs[i] = alloc_ok(h, req, i % 4 == 1 ? GC_NOSCAN : 0);
 		sizes[i] = expect_size(req);
 		memset((void *)objs[i], (uint8_t)i | 1, sizes[i]);
@@ -920,6 +929,106 @@ static void test_exhaust(void **state)
 	alloc_ok(h, (size_t)h->npages * HEAP_PAGE, 0); /* the whole arena, in one */
 }
 
+/* Fill the arena with one-page objects (they come in page order) and return
+ * how many: exactly the arena's pages. */
+static size_t fill_pages(struct heap *h, uintptr_t *objs)
+{
+	size_t n = 0;
+	uintptr_t p;
+	while ((p = heap_alloc(h, HEAP_PAGE, GC_NOSCAN)) != 0) {
+		assert_int_equal(shim_locks_held, 0);
+		assert_int_equal(p, h->arena + n * HEAP_PAGE);
+		objs[n++] = p;
+	}
+	assert_int_equal(n, h->npages);
+	assert_int_equal(pages_free(h), 0);
+	return n;
+}
+
+/* Free the objects at the pages listed in drop[] (objs[page] is the object
+ * there, 0 if none), keeping every other one. */
+static void free_pages(struct heap *h, uintptr_t *objs, size_t n, const size_t *drop, size_t ndrop)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!objs[i])
+			continue;
+		bool d = false;
+		for (size_t k = 0; k < ndrop; k++)
+			d |= drop[k] == i;
+		if (d)
+			objs[i] = 0;
+		else
+			assert_true(heap_mark(h, objs[i]));
+	}
+	struct sweep_result r;
+	collect(h, &r);
+	assert_int_equal(r.spans_released, ndrop);
+}
+
+/* The first-fit page search starts at the hint and wraps round: a hole before
+ * the hint is found, including one that ends right at the hint. */
+static void test_first_fit_wraps(void **state)
+{
+	struct heap *h = H(state);
+	static uintptr_t objs[4096];
+	size_t n = fill_pages(h, objs);
+
+	/* Holes at page 0 and at two pages before the last: the two-page
+	 * object takes the latter, leaving the hint at the last page. */
+	size_t d1[] = {0, n - 3, n - 2};
+	free_pages(h, objs, n, d1, 3);
+	uintptr_t two = alloc_ok(h, 2 * HEAP_PAGE, GC_NOSCAN);
+	assert_int_equal(two, h->arena + (n - 3) * HEAP_PAGE);
+	objs[n - 3] = two;
+	/* Only page 0 is left, behind the hint. */
+	objs[0] = alloc_ok(h, HEAP_PAGE, GC_NOSCAN);
+	assert_int_equal(objs[0], h->arena);
+	alloc_fails(h, HEAP_PAGE);
+
+	/* Pages 10 and 11 free, the hint at 11 (10 was passed over when the
+	 * hint moved on, 11 freed after): two pages must be found across it. */
+	size_t d2[] = {10, 500, 501};
+	free_pages(h, objs, n, d2, 3);
+	objs[500] = alloc_ok(h, 2 * HEAP_PAGE, GC_NOSCAN);
+	assert_int_equal(objs[500], h->arena + 500 * HEAP_PAGE);
+	size_t d3[] = {11};
+	free_pages(h, objs, n, d3, 1);
+	assert_int_equal(pages_free(h), 2);
+	assert_int_equal(alloc_ok(h, 2 * HEAP_PAGE, GC_NOSCAN), h->arena + 10 * HEAP_PAGE);
+	assert_int_equal(pages_free(h), 0);
+}
+
+/* A free slot in a span the class's cursor has gone past is found again (the
+ * search wraps round the class's list) instead of taking new pages. */
+static void test_class_search_wraps(void **state)
+{
+	struct heap *h = H(state);
+	enum { PER = SPAN_BYTES / 1024, N = 3 * PER }; /* three spans of 16 */
+	uintptr_t objs[N];
+	for (uint32_t i = 0; i < N; i++)
+		objs[i] = alloc_ok(h, 1024, 0);
+	uint32_t used = h->pages_used;
+	assert_int_equal(used, 3 * SPAN_SMALL_PAGES);
+
+	/* Three rounds: free one slot in two of the spans each time; whatever
+	 * span the cursor was left at, both slots are reused (in either order)
+	 * and no new span is made. */
+	static const uint32_t frees[3][2] = {{3, 2 * PER + 5}, {PER + 7, 2}, {2 * PER, PER + 15}};
+	for (int round = 0; round < 3; round++) {
+		uint32_t x = frees[round][0], y = frees[round][1];
+		for (uint32_t i = 0; i < N; i++)
+			if (i != x && i != y)
+				assert_true(heap_mark(h, objs[i]));
+		collect(h, NULL);
+		uintptr_t a = alloc_ok(h, 1024, 0), b = alloc_ok(h, 1024, 0);
+		assert_true((a == objs[x] && b == objs[y]) || (a == objs[y] && b == objs[x]));
+		assert_int_equal(h->pages_used, used);
+	}
+	/* Full now: the next one takes a new span. */
+	alloc_ok(h, 1024, 0);
+	assert_int_equal(h->pages_used, used + SPAN_SMALL_PAGES);
+}
+
 /* ---- poisoning ---- */
 
 static void test_poison_detects_write(void **state)
@@ -954,6 +1063,27 @@ static void test_poison_detects_write(void **state)
 	for (int i = 0; i < 100; i++)
 		alloc_ok(h, 64, 0);
 	assert_int_equal(h->poison_errors, 1);
+}
+
+/* A write anywhere in a freed object is caught: first byte to last. */
+static void test_poison_every_offset(void **state)
+{
+	struct heap *h = H(state);
+	heap_set_poison(h, true);
+	static const uint32_t offs[] = {0, 1, 7, 8, 100, 255};
+	for (size_t k = 0; k < sizeof offs / sizeof offs[0]; k++) {
+		uintptr_t keep = alloc_ok(h, 256, 0);
+		uintptr_t b = alloc_ok(h, 256, 0);
+		mark_ok(h, keep);
+		collect(h, NULL);
+		((uint8_t *)b)[offs[k]] ^= 0xff;
+		uint64_t errors = h->poison_errors;
+		assert_int_equal(alloc_ok(h, 256, 0), b);
+		assert_int_equal(h->poison_errors, errors + 1);
+		assert_int_equal(h->poison_bad_obj, b);
+		assert_int_equal(h->poison_bad_off, offs[k] / 8 * 8);
+		collect(h, NULL); /* both die: a fresh span next time */
+	}
 }
 
 static void test_poison_clean(void **state)
@@ -1084,6 +1214,10 @@ struct mobj {
 static struct mobj model[RMAX];
 static size_t nmodel;
 static uint32_t rnd_state;
+/* What the run went through, so that it can check it covered the cases. */
+static struct {
+	size_t refused, large, black, lazy_swept, max_live;
+} seen;
 
 static uint32_t rnd(uint32_t n)
 {
@@ -1138,8 +1272,11 @@ static bool rand_alloc(struct heap *h, bool limited)
 			fail_msg("out of memory: %u of %u pages used, %zu objects", h->pages_used,
 				 h->npages, nmodel);
 		assert_int_equal(h->live_objects, objs);
+		seen.refused++;
 		return false;
 	}
+	seen.large += req > HEAP_SMALL_MAX;
+	seen.black += h->marking;
 	check_new(h, p, req, flags);
 	struct mobj *m = &model[nmodel++];
 	*m = (struct mobj){p, req, expect_size(req), (uint8_t)(rnd(255) + 1), !!flags, false};
@@ -1212,8 +1349,9 @@ static void test_random(void **state)
 	static uintptr_t dead[RMAX];
 	rnd_state = 0x9e3779b9;
 	nmodel = 0;
+	memset(&seen, 0, sizeof seen);
 	bool limited = false;
-	const int rounds = 3000;
+	const int rounds = 5000;
 
 	for (int round = 0; round < rounds; round++) {
 		if (round == rounds / 3) {
@@ -1281,9 +1419,11 @@ static void test_random(void **state)
 
 		/* Half the time some allocations sweep lazily before the sweeper. */
 		bool lazy = rnd(2) == 0;
-		if (lazy)
+		if (lazy) {
 			for (int i = (int)rnd(10); i > 0; i--)
 				rand_alloc(h, limited);
+			seen.lazy_swept += h->freed_objects - freed;
+		}
 		struct sweep_result r;
 		memset(&r, 0, sizeof r);
 		if (rnd(2)) {
@@ -1302,8 +1442,15 @@ static void test_random(void **state)
 			assert_int_equal(r.bytes, dead_bytes);
 		}
 		rand_verify(h, dead, ndead);
+		if (nmodel > seen.max_live)
+			seen.max_live = nmodel;
 	}
 	assert_int_equal(h->poison_errors, 0);
+	assert_true(seen.refused > 10);
+	assert_true(seen.large > 100);
+	assert_true(seen.black > 100);
+	assert_true(seen.lazy_swept > 100);
+	assert_true(seen.max_live > 50);
 
 	/* Let everything die: every page comes back. */
 	heap_set_page_limit(h, 0);
@@ -1335,7 +1482,10 @@ int main(void)
 	    T(test_lazy_sweep),
 	    T(test_page_limit),
 	    T(test_exhaust),
+	    T(test_first_fit_wraps),
+	    T(test_class_search_wraps),
 	    T(test_poison_detects_write),
+	    T(test_poison_every_offset),
 	    T(test_poison_clean),
 	    T(test_poison_turned_on),
 	    T(test_for_each),

@@ -33,10 +33,10 @@ int shim_locks_held; /* declared in shim/kernel/spinlock.h */
 #define E MARKQ_CHUNK_ENTRIES
 
 /* Objects are 0x10000 + 16 * id, so a popped value names the push. */
-#define OBJ(id)	 ((uintptr_t)0x10000 + 16 * (uintptr_t)(id))
-#define MAX_IDS	 (16 * E)
-#define ID(obj)	 (((obj)-0x10000) / 16)
-#define CANARY	 ((uintptr_t)0xdeadbeefcafef00dULL)
+#define OBJ(id) ((uintptr_t)0x10000 + 16 * (uintptr_t)(id))
+#define MAX_IDS (16 * E)
+#define ID(obj) (((obj)-0x10000) / 16)
+#define CANARY	((uintptr_t)0xdeadbeefcafef00dULL)
 
 struct qfx {
 	struct markq q;
@@ -342,9 +342,12 @@ static void test_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_init),	    cmocka_unit_test(test_push_pop_once),
-	    cmocka_unit_test(test_chunk_boundaries), cmocka_unit_test(test_high_water),
-	    cmocka_unit_test(test_overflow),	    cmocka_unit_test(test_empty_pool),
+	    cmocka_unit_test(test_init),
+	    cmocka_unit_test(test_push_pop_once),
+	    cmocka_unit_test(test_chunk_boundaries),
+	    cmocka_unit_test(test_high_water),
+	    cmocka_unit_test(test_overflow),
+	    cmocka_unit_test(test_empty_pool),
 	    cmocka_unit_test(test_random),
 	};
 	ht_watchdog(60);
