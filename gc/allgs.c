@@ -58,27 +58,32 @@ int gc_allgs_demo(bool long_mode, unsigned long_cycles)
 				(unsigned long long)(gc.nil_cycle - c0), gc.nil_index,
 				(unsigned long long)gc.nil_cycle, gc.nil_cpu);
 		else
-			kprintf("demo allgs long: %llu cycles, no nil task seen\n",
-				(unsigned long long)(gc_cycles() - c0));
+			kprintf("demo allgs long: %llu cycles, %llu growths while marking, no nil "
+				"task seen\n",
+				(unsigned long long)(gc_cycles() - c0),
+				(unsigned long long)gc_stress_growths());
 	} else {
 		kprintf("\n1. gc=racy (Go 1.17) with inject=publish-early, up to %d cycles:\n",
 			DEMO_CYCLES);
 		status |= run_half(GC_RACY, true, DEMO_CYCLES, &caught);
 		if (caught)
-			kprintf(
-			    "   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
-			    "      Go 1.17 dies here: \"fatal error: markroot: nil task\" (with "
-			    "gc=racy "
-			    "and no demo, allstop does too).\n",
-			    gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
+			kprintf("   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
+				"      Go 1.17 crashed here (a nil g in markroot); allstop, outside "
+				"this demo, stops with \"fatal error: markroot: nil task at index "
+				"N\".\n",
+				gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
 		else
-			kprintf("   -> no nil task this time (the growth missed the markers)\n");
+			kprintf("   -> no nil task this time (%llu growths while marking; %s)\n",
+				(unsigned long long)gc_stress_growths(),
+				gc_stress_growths() ? "none met a marker"
+						    : "the slice did not grow: reboot and try again");
 		kprintf("\n2. gc=fixed (Go 1.18) with the same injection, %d cycles:\n",
 			DEMO_CYCLES);
 		status |= run_half(GC_FIXED, true, DEMO_CYCLES, &caught_fixed);
-		kprintf("   -> %s: the markers only read the snapshot taken while the world was "
-			"stopped, whose entries never change.\n",
-			caught_fixed ? "a NULL task was read (a bug in allstop!)" : "no nil task");
+		kprintf("   -> %s, with %llu growths while marking: the markers only read the "
+			"snapshot taken while the world was stopped, whose entries never change.\n",
+			caught_fixed ? "a NULL task was read (a bug in allstop!)" : "no nil task",
+			(unsigned long long)gc_stress_growths());
 		if (caught_fixed)
 			status |= 1;
 	}

@@ -115,6 +115,8 @@ bool gc_stress_should_stop(void);
 
 /* The Go allgs demonstration and stress workload (gc/stress.c, gc/allgs.c). */
 int gc_stress(unsigned cycles, bool quiet);
+/* How often the last gc_stress grew the task slice while a cycle marked. */
+uint64_t gc_stress_growths(void);
 int gc_allgs_demo(bool long_mode, unsigned long_cycles);
 int gc_bench(void);
 int gc_shell(int argc, char **argv);

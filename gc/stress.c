@@ -21,6 +21,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/stack.h"
 #include "kernel/timer.h"
 
 #include <string.h>
@@ -294,12 +295,13 @@ static int64_t mutator(void *arg)
 
 /* ---- the grower: task creation that grows the slice while marking ---- */
 
-#define GROW_LIMIT 1024 /* sleepers at most */
+/* Sleepers at most: half of the stack space left when the stress starts. */
+static int grow_limit;
 
 static struct spinlock sleep_lock = SPINLOCK_INIT("gcstress-sleepers");
 static struct waitq sleep_wq;
 static int sleepers_alive;
-static uint64_t growths_while_marking;
+static uint64_t growths_while_marking, last_growths;
 
 /* Holds one node, only on its stack, until the stress ends. */
 static int64_t sleeper(void *arg)
@@ -334,20 +336,22 @@ static bool spawn_sleeper(uint64_t *seed)
 }
 
 /*
- * Keep the task slice full (len == cap), then, as soon as a cycle starts
- * marking, create one more task: the slice grows while the markers read it.
- * That is the moment Go's bug needs, made to happen every cycle (until
- * GROW_LIMIT sleepers exist).
+ * Keep the task slice full (len == cap, and no dead task struct left to
+ * reuse), then, as soon as a cycle starts marking, create one more task: the
+ * slice grows while the markers read it.  That is the moment Go's bug needs.
+ * Each growth doubles the slice, so the sleepers it takes double too: the
+ * grower stops at grow_limit of them.  (The slice never shrinks, so a later
+ * run in the same boot needs more sleepers for its first growth.)
  */
 static int64_t grower(void *arg)
 {
 	(void)arg;
 	uint64_t seed = 12345;
 	int made = 0;
-	while (!stress_stop && made < GROW_LIMIT) {
+	while (!stress_stop && made < grow_limit) {
 		size_t len, cap, arrays;
 		alltasks_stats(&len, &cap, &arrays);
-		while (len < cap && made < GROW_LIMIT && !stress_stop) {
+		while ((len < cap || tasks_free() > 0) && made < grow_limit && !stress_stop) {
 			if (!spawn_sleeper(&seed))
 				return 0;
 			made++;
@@ -357,7 +361,7 @@ static int64_t grower(void *arg)
 		if (stress_stop)
 			break;
 		alltasks_stats(&len, &cap, &arrays);
-		if (len == cap && gc_marking()) {
+		if (len == cap && tasks_free() == 0 && gc_marking()) {
 			__atomic_fetch_add(&growths_while_marking, 1,
 					   __ATOMIC_RELAXED); /* a statistic */
 		}
@@ -403,6 +407,10 @@ int gc_stress(unsigned cycles, bool quiet)
 		nm += m[c->id] != NULL;
 	}
 	growths_while_marking = 0;
+	children_checked = children_spawned = 0;
+	uint64_t used, total;
+	stack_usage(&used, &total);
+	grow_limit = (int)((total - used) / 2 / (8192 + 4096));
 	/* The grower on another core than this one, which drives the cycles: a
 	 * growth stalls its core (the slice lock masks interrupts), and the
 	 * collector must go on marking meanwhile. */
@@ -420,7 +428,8 @@ int gc_stress(unsigned cycles, bool quiet)
 		gc.verify ? ", verifier on" : "");
 	uint64_t t0 = timer_ns(), created = 0, at_stop2 = 0;
 	uint64_t first = 0;
-	for (unsigned i = 0; i < cycles && !gc_stress_should_stop(); i++) {
+	unsigned done = 0;
+	for (unsigned i = 0; i < cycles && !gc_stress_should_stop(); i++, done++) {
 		uint64_t n = gc_collect();
 		first = first ? first : n;
 		struct gc_cycle_stats s;
@@ -449,9 +458,15 @@ int gc_stress(unsigned cycles, bool quiet)
 		"%llu children checked, %llu stacks finished in stop 2, %llu slice growths while "
 		"marking; every list, tree and "
 		"result checked%s\n",
-		cycles, (unsigned long long)ms, (unsigned long long)created,
+		done, (unsigned long long)ms, (unsigned long long)created,
 		(unsigned long long)children_checked, (unsigned long long)at_stop2,
 		(unsigned long long)growths_while_marking,
 		gc.verify ? ", every mark verified" : "");
+	last_growths = growths_while_marking;
 	return 0;
+}
+
+uint64_t gc_stress_growths(void)
+{
+	return last_growths;
 }

@@ -31,6 +31,7 @@ void abandon_exception(struct context *ctx, uint64_t exception_stack_top);
 
 static struct spinlock free_lock = SPINLOCK_INIT("task-free-list");
 static struct task *free_tasks;
+static size_t n_free; /* on free_tasks; under free_lock */
 static int next_id = 1;
 static uint64_t n_created, n_reused;
 
@@ -52,6 +53,14 @@ uint64_t tasks_created(void)
 	return __atomic_load_n(&n_created, __ATOMIC_RELAXED); /* a statistic */
 }
 
+size_t tasks_free(void)
+{
+	uint64_t flags = spin_lock_irqsave(&free_lock);
+	size_t n = n_free;
+	spin_unlock_irqrestore(&free_lock, flags);
+	return n;
+}
+
 uint64_t tasks_reused(void)
 {
 	return __atomic_load_n(&n_reused, __ATOMIC_RELAXED); /* a statistic */
@@ -62,6 +71,7 @@ void task_recycle(struct task *t)
 	uint64_t flags = spin_lock_irqsave(&free_lock);
 	t->free_next = free_tasks;
 	free_tasks = t;
+	n_free++;
 	spin_unlock_irqrestore(&free_lock, flags);
 }
 
@@ -70,8 +80,10 @@ static struct task *get_task_struct(void)
 {
 	uint64_t flags = spin_lock_irqsave(&free_lock);
 	struct task *t = free_tasks;
-	if (t)
+	if (t) {
 		free_tasks = t->free_next;
+		n_free--;
+	}
 	spin_unlock_irqrestore(&free_lock, flags);
 	if (t) {
 		__atomic_fetch_add(&n_reused, 1, __ATOMIC_RELAXED); /* a statistic */

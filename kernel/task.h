@@ -126,5 +126,8 @@ bool task_stack_fault(struct trap_frame *tf);
 /* Statistics for the shell and tests. */
 uint64_t tasks_created(void);
 uint64_t tasks_reused(void);
+/* Dead task structs waiting for reuse: task_create takes one of these before
+ * it adds a new struct to the task slice. */
+size_t tasks_free(void);
 
 #endif
