@@ -105,6 +105,11 @@ static int grow(void)
 	if (!a)
 		return -1;
 	hook(GROW_ALLOCATED, a, all_len);
+	/* release fence: calloc's zeroing is visible before any later store (the
+	 * copy, the publish), as the publication barrier at the end of Go's
+	 * mallocgc: a reader of the new array sees zeros or copied entries,
+	 * never what the memory held before */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	struct task **old = all_ptr;
 	size_t n = all_len;
 	switch (publish_order) {
