@@ -67,16 +67,18 @@ int gc_allgs_demo(bool long_mode, unsigned long_cycles)
 			DEMO_CYCLES);
 		status |= run_half(GC_RACY, true, DEMO_CYCLES, &caught);
 		if (caught)
-			kprintf("   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
-				"      Go 1.17 crashed here (a nil g in markroot); allstop, outside "
-				"this demo, stops with \"fatal error: markroot: nil task at index "
-				"N\".\n",
-				gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
+			kprintf(
+			    "   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
+			    "      Go 1.17 crashed here (a nil g in markroot); allstop, outside "
+			    "this demo, stops with \"fatal error: markroot: nil task at index "
+			    "N\".\n",
+			    gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
 		else
 			kprintf("   -> no nil task this time (%llu growths while marking; %s)\n",
 				(unsigned long long)gc_stress_growths(),
-				gc_stress_growths() ? "none met a marker"
-						    : "the slice did not grow: reboot and try again");
+				gc_stress_growths()
+				    ? "none met a marker"
+				    : "the slice did not grow: reboot and try again");
 		kprintf("\n2. gc=fixed (Go 1.18) with the same injection, %d cycles:\n",
 			DEMO_CYCLES);
 		status |= run_half(GC_FIXED, true, DEMO_CYCLES, &caught_fixed);
