@@ -295,7 +295,9 @@ static int64_t mutator(void *arg)
 
 /* ---- the grower: task creation that grows the slice while marking ---- */
 
-/* Sleepers at most: half of the stack space left when the stress starts. */
+/* Sleepers at most: half of the stack space left when the stress starts,
+ * and no more than GROW_MAX. */
+#define GROW_MAX 1024
 static int grow_limit;
 
 static struct spinlock sleep_lock = SPINLOCK_INIT("gcstress-sleepers");
@@ -411,6 +413,8 @@ int gc_stress(unsigned cycles, bool quiet)
 	uint64_t used, total;
 	stack_usage(&used, &total);
 	grow_limit = (int)((total - used) / 2 / (8192 + 4096));
+	if (grow_limit > GROW_MAX)
+		grow_limit = GROW_MAX; /* every sleeper's stack is scanned every cycle */
 	/* The grower on another core than this one, which drives the cycles: a
 	 * growth stalls its core (the slice lock masks interrupts), and the
 	 * collector must go on marking meanwhile. */
