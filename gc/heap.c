@@ -472,20 +472,19 @@ uint64_t heap_stale_marks(struct heap *h, uintptr_t *first)
 	return n;
 }
 
+static void add_marked(uintptr_t obj, size_t size, bool marked, bool noscan, void *arg)
+{
+	(void)obj;
+	(void)noscan;
+	if (marked)
+		*(uint64_t *)arg += size;
+}
+
 uint64_t heap_marked_bytes(struct heap *h)
 {
 	uint64_t bytes = 0;
 	uint64_t irq = spin_lock_irqsave(&h->lock);
-	for (uint32_t i = 0; i < h->npages; i++) {
-		struct span *s = &h->spans[i];
-		if (!s->npages)
-			continue;
-		for (uint32_t j = 0; j < s->nelems; j++) {
-			uint64_t b = obj_bit(s, j);
-			if (bit_get(h->alloc_bits, b) && bit_get(h->mark_bits, b))
-				bytes += s->elemsize;
-		}
-	}
+	heap_for_each_object(h, add_marked, &bytes);
 	spin_unlock_irqrestore(&h->lock, irq);
 	return bytes;
 }
