@@ -10,16 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "gc: usage:\n"
-    "  gc                      run one cycle and print what it did\n"
-    "  gc stats                the last cycles and the heap\n"
-    "  gc stress [N]           N cycles (default 100) under task churn on every core\n"
-    "  gc mode fixed|racy      stack roots from the snapshot (Go 1.18) or the live slice (1.17)\n"
-    "  gc inject publish-early|off   the task slice publishes its new array before the copy\n"
-    "  gc verify on|off        check every mark and poison freed memory\n"
-    "  gc auto on|off          cycles started by allocation\n"
-    "  gc bench                stop-1 pause with 10, 1,000 and 100,000 tasks\n";
+static const char *const usage[] = {
+    "gc: usage:",
+    "  gc                      run one cycle and print what it did",
+    "  gc stats                the last cycles and the heap",
+    "  gc stress [N]           N cycles (default 100) under task churn on every core",
+    "  gc mode fixed|racy      stack roots from the snapshot (Go 1.18) or the live slice (1.17)",
+    "  gc inject publish-early|off   the task slice publishes its new array before the copy",
+    "  gc verify on|off        check every mark and poison freed memory",
+    "  gc auto on|off          cycles started by allocation",
+    "  gc bench                stop-1 pause with 10, 1,000 and 100,000 tasks",
+    NULL,
+};
+
+/* One kprintf per line: a console line has a bounded length. */
+static void print_usage(void)
+{
+	for (const char *const *l = usage; *l; l++)
+		kprintf("%s\n", *l);
+}
 
 static int parse_on_off(const char *s, bool *on)
 {
@@ -95,10 +104,10 @@ int gc_shell(int argc, char **argv)
 	if (strcmp(sub, "bench") == 0 && argc == 2)
 		return gc_bench();
 	if (strcmp(sub, "help") == 0 && argc == 2) {
-		kprintf("%s", usage);
+		print_usage();
 		return 0;
 	}
-	kprintf("%s", usage);
+	print_usage();
 	return 1;
 }
 

@@ -354,6 +354,32 @@ def run_boot_checks(res, image, elf):
     res.add("shell: commands and bad input over the serial port", status == 0 and not failed,
             f"status {status}; failed: {failed}" + ("" if status == 0 and not failed else "\n" + tail(out, 60)))
 
+    # The collector's commands, and their bad input.
+    script = (b"\r" b"gc\r" b"gc stats\r" b"gc mode racy\r" b"gc mode bogus\r" b"gc mode fixed\r"
+              b"gc inject off\r" b"gc inject bogus\r" b"gc verify on\r" b"gc verify maybe\r"
+              b"gc stress 3\r" b"gc stress 0\r" b"gc bogus\r" b"gc help\r" b"demo bogus\r"
+              b"poweroff\r")
+    status, out, _ = boot("shell-gc", qemu_cmd(image, 4, append="run=shell stw_watchdog=10000"),
+                          timeout=180, input_bytes=script)
+    checks = {
+        "gc runs a cycle": re.search(r"^gc \d+ \(fixed\): stop1 \d+ us, mark \d+ us, stop2 \d+ us", out,
+                                     re.M) is not None,
+        "gc stats": re.search(r"^gc: \d+ cycles, mode fixed; heap \d+ KiB", out, re.M) is not None,
+        "gc mode racy": "gc: mode racy" in out,
+        "gc mode bogus": "gc mode: expected fixed or racy, not 'bogus'" in out,
+        "gc inject off": "gc: injection off" in out,
+        "gc inject bogus": "gc inject: expected publish-early or off, not 'bogus'" in out,
+        "gc verify on": "gc: verifier on" in out,
+        "gc stress 3": re.search(r"^gcstress: 3 cycles passed .*every mark verified$", out, re.M) is not None,
+        "gc stress 0": "gc stress: N must be a number from 1 to 10000000" in out,
+        "usage x3": out.count("gc: usage:") == 3,
+        "demo usage": "demo: usage: demo [allgs [long [cycles]]]" in out,
+        "poweroff": "powering off" in out,
+    }
+    failed = [k for k, v in checks.items() if not v]
+    res.add("shell: the gc commands and their bad input", status == 0 and not failed,
+            f"status {status}; failed: {failed}" + ("" if status == 0 and not failed else "\n" + tail(out, 60)))
+
     # maxcpus= limits the cores started.
     status, out, _ = boot("maxcpus", qemu_cmd(image, 4, append="run=test:smp maxcpus=2 exit=semihost"))
     res.add("maxcpus=2 starts two cores", status == 0 and "smp: 2 of 2 cpus online" in out,
