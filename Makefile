@@ -46,6 +46,9 @@ LIBC_CFLAGS := -nostdinc -isystem $(NEWLIB)/aarch64-none-elf/include -isystem $(
 LIBC_LDFLAGS := -L$(NEWLIB)/aarch64-none-elf/lib
 endif
 
+# -mgeneral-regs-only: kernel C never uses the FP/SIMD registers, which trap
+# frames do not save, so no value (a pointer the collector must see, or an
+# interrupted task's data) ever lives only there.
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin-printf -fno-stack-protector -fno-pie -fno-common \
 	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-toplevel-reorder \
