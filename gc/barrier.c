@@ -9,7 +9,8 @@
  * removed it from the heap; shading the new value (Dijkstra's insertion
  * barrier) keeps an object alive that an already-scanned stack stores into
  * the heap.  Together they let each stack be scanned just once (gc.c).
- * Outside marking the barrier is one load and a branch.
+ * Outside marking it costs masking interrupts, one load and a branch (the
+ * mask is needed then too: see gc_write).
  */
 #include "gc/internal.h"
 #include "kernel/arch.h"

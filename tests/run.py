@@ -257,6 +257,13 @@ def run_kernel(res, image, jobs, quick):
 
 # ---------------------------------------------------------------- boot checks
 
+def add_shell_checks(res, name, status, out, checks):
+    """One result for a scripted shell session: a clean exit and every check true."""
+    failed = [k for k, v in checks.items() if not v]
+    ok = status == 0 and not failed
+    res.add(name, ok, f"status {status}; failed: {failed}" + ("" if ok else "\n" + tail(out, 60)))
+
+
 def run_boot_checks(res, image, elf):
     print("== boot checks", flush=True)
 
@@ -350,9 +357,7 @@ def run_boot_checks(res, image, elf):
         "test list": "task.ten_thousand_tasks_from_every_core" in out,
         "poweroff": "powering off" in out,
     }
-    failed = [k for k, v in checks.items() if not v]
-    res.add("shell: commands and bad input over the serial port", status == 0 and not failed,
-            f"status {status}; failed: {failed}" + ("" if status == 0 and not failed else "\n" + tail(out, 60)))
+    add_shell_checks(res, "shell: commands and bad input over the serial port", status, out, checks)
 
     # The collector's commands, and their bad input.
     script = (b"\r" b"gc\r" b"gc stats\r" b"gc mode racy\r" b"gc mode bogus\r" b"gc mode fixed\r"
@@ -376,9 +381,7 @@ def run_boot_checks(res, image, elf):
         "demo usage": "demo: usage: demo [allgs [long [cycles]]]" in out,
         "poweroff": "powering off" in out,
     }
-    failed = [k for k, v in checks.items() if not v]
-    res.add("shell: the gc commands and their bad input", status == 0 and not failed,
-            f"status {status}; failed: {failed}" + ("" if status == 0 and not failed else "\n" + tail(out, 60)))
+    add_shell_checks(res, "shell: the gc commands and their bad input", status, out, checks)
 
     # maxcpus= limits the cores started.
     status, out, _ = boot("maxcpus", qemu_cmd(image, 4, append="run=test:smp maxcpus=2 exit=semihost"))
