@@ -171,10 +171,22 @@ static int64_t background(void *arg)
 	return 0;
 }
 
+/* alltasks.c calls this at each step of growing the task slice, with the
+ * slice lock held and interrupts masked, so no stop (and so no phase change)
+ * can come between the publication and this check. */
+static void slice_grew(enum alltasks_step step, struct task **a, size_t len)
+{
+	(void)a;
+	(void)len;
+	if (step == GROW_PUBLISHED_PTR && gc_marking()) /* relaxed: a statistic */
+		__atomic_fetch_add(&gc.cur.slice_growths, 1, __ATOMIC_RELAXED);
+}
+
 void gc_start(void)
 {
 	if (!gc.ready)
 		return;
+	alltasks_grow_hook = slice_grew;
 	mark_start_workers();
 	sweep_start_task();
 	if (!task_create("gc-background", background, NULL, 0))
@@ -317,7 +329,7 @@ static void stop1(void)
 	gc.cur.cycle = gc.cycle;
 	gc.cur.mode = gc.mode;
 	gc.cur.inject = gc.inject;
-	gc.cur.verified = gc.verify;
+	gc.cur.verified = false; /* an outcome: verify.c sets it when every mark checked out */
 	if (gc.verify) {
 		uintptr_t first = 0;
 		uint64_t stale = heap_stale_marks(&gc.heap, &first);
@@ -359,17 +371,10 @@ static void stop2(void)
 	gc.cur.stop2_ns = timer_ns() - t0;
 }
 
-static uint64_t run_cycle(void)
+/* The cycle itself, called from rooted_cycle (below) with the collecting
+ * task's roots already set. */
+static uint64_t cycle_body(void)
 {
-	if (!gc.ready)
-		return 0;
-	cycle_lock_take();
-	/* Our callee-saved registers, into our frame: with the frames above,
-	 * they are our part of the roots (mark.c: scan_task_roots). */
-	jmp_buf regs;
-	setjmp(regs);
-	gc.owner = task_current();
-	gc.owner_lo = (uintptr_t)&regs;
 	sweep_finish(); /* sweep termination */
 	memset(&gc.cur, 0, sizeof gc.cur);
 	gc.cur.live_before = gc.heap.live_bytes;
@@ -399,14 +404,45 @@ static uint64_t run_cycle(void)
 	}
 	gc.cur.mark_ns = timer_ns() - mark_start;
 	stop2();
+	return gc.cycle;
+}
 
-	uint64_t n = gc.cycle;
+/*
+ * The collecting task is running, so its roots are its own stack from here
+ * up plus the registers it holds now.  setjmp spills every callee-saved
+ * register into regs, in this frame; this function's own prologue saved the
+ * ones it uses just below, and its callers' frames are above.  So from this
+ * frame's stack pointer up lies every value a caller may still need,
+ * whichever register or frame it was in.  Below the stack pointer are only
+ * the collector's own frames (cycle_body and what it calls), full of heap
+ * addresses it is working on: not roots.  noinline: the frame must be this
+ * function's own, below run_cycle's save area.
+ */
+static uint64_t __attribute__((noinline)) rooted_cycle(void)
+{
+	jmp_buf regs;
+	setjmp(regs);
+	uintptr_t sp;
+	/* "r"(regs): the asm reads after setjmp wrote regs, so the spill happens first */
+	asm volatile("mov %0, sp" : "=r"(sp) : "r"(regs) : "memory");
+	gc.owner = task_current();
+	gc.owner_lo = sp;
+	uint64_t n = cycle_body();
+	gc.owner = NULL;
+	return n;
+}
+
+static uint64_t run_cycle(void)
+{
+	if (!gc.ready)
+		return 0;
+	cycle_lock_take();
+	uint64_t n = rooted_cycle();
 	uint64_t flags = spin_lock_irqsave(&stats_lock);
 	gc.history[n % GC_HISTORY] = gc.cur;
 	spin_unlock_irqrestore(&stats_lock, flags);
 	gc.trigger_bytes =
 	    gc.cur.live_after * 2 > TRIGGER_MIN ? gc.cur.live_after * 2 : TRIGGER_MIN;
-	gc.owner = NULL;
 	sweep_wake();
 	cycle_lock_drop();
 	return n;

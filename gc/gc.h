@@ -60,7 +60,8 @@ void gc_set_auto(bool on);
 struct gc_cycle_stats {
 	uint64_t cycle;
 	enum gc_mode mode;
-	bool inject, verified;
+	bool inject;
+	bool verified; /* the verifier ran in stop 2 and found every mark right */
 	uint64_t stop1_ns, stop2_ns; /* the two pauses: request to release */
 	uint64_t mark_ns; /* from the end of stop 1 to the start of stop 2 */
 	uint64_t sweep_ns; /* from the end of stop 2 until the last span was swept */
@@ -71,6 +72,7 @@ struct gc_cycle_stats {
 	uint64_t stacks_scanned; /* task stacks scanned while marking */
 	uint64_t stacks_at_stop2; /* ... of which in stop 2 (they never stopped running) */
 	uint64_t tasks_created; /* tasks created while marking (not scanned: see gc.c) */
+	uint64_t slice_growths; /* times the task slice published a new array while marking */
 	uint64_t barrier_shades; /* objects the write barrier greyed */
 	uint64_t overflows; /* times the mark queue ran dry and the heap was rescanned */
 	bool swept; /* the sweep has finished: freed_* are final */
@@ -113,9 +115,12 @@ void gc_set_catch_nil(bool on);
 uint64_t gc_take_caught_nil(void);
 bool gc_stress_should_stop(void);
 
-/* The Go allgs demonstration and stress workload (gc/stress.c, gc/allgs.c). */
+/* The Go allgs demonstration and stress workload (gc/stress.c, gc/allgs.c).
+ * gc_stress returns the number of failures it saw (cycles not run, cycles not
+ * verified while the verifier was on, nil tasks caught): 0 means all passed. */
 int gc_stress(unsigned cycles, bool quiet);
-/* How often the last gc_stress grew the task slice while a cycle marked. */
+/* How often, during the last gc_stress, the task slice published a new array
+ * while a cycle was marking (counted by the collector at the publication). */
 uint64_t gc_stress_growths(void);
 int gc_allgs_demo(bool long_mode, unsigned long_cycles);
 int gc_bench(void);

@@ -43,7 +43,7 @@ struct gc_state {
 	size_t next_job; /* the next root job to hand out (atomic) */
 	int busy; /* markers holding work (atomic) */
 	struct task *owner; /* the task running the cycle */
-	uintptr_t owner_lo; /* its stack is scanned from here up (gc.c: run_cycle) */
+	uintptr_t owner_lo; /* its stack is scanned from here up (gc.c: rooted_cycle) */
 	uint64_t mark_epoch; /* bumped when marking starts: wakes the workers */
 
 	/* gc=racy's nil task: fatal, unless a demo or test asked to catch it */

@@ -103,10 +103,11 @@ bool scan_task_roots(struct task *t, void (*visit)(uintptr_t v), bool world_stop
 	visit((uintptr_t)t->arg);
 	visit((uint64_t)t->result);
 	if (t == gc.owner) {
-		/* The collecting task: its caller's frames, and the registers it
-		 * saved on entry, from where run_cycle marked them.  Below that are
-		 * the collector's own frames, full of heap addresses it is working
-		 * on; above it nothing changes during the cycle. */
+		/* The collecting task: its callers' frames and every register
+		 * they held, spilled where rooted_cycle (gc.c) set owner_lo.
+		 * Below that are the collector's own frames, full of heap
+		 * addresses it is working on; above it nothing changes during
+		 * the cycle. */
 		scan_range(gc.owner_lo, t->stack_hi, visit);
 		return true;
 	}
@@ -159,10 +160,13 @@ void mark_prepare_roots(void)
 	gc.cur.snapshot_len = gc.snap.len;
 }
 
-/* Go 1.17's fatal error, with what a reader needs to see why.  When a demo
- * or test catches it instead, the job is left undone: stop 2 scans the task
- * from the snapshot, so the heap stays consistent. */
-static void markroot_nil(size_t i, struct tasks_view live)
+/* Go 1.17's fatal error, with what a reader needs to see why.  In gc=racy
+ * it is the allgs bug; in gc=fixed it means the snapshot invariant broke
+ * (an entry below the snapshot's length is never NULL), which is a bug in
+ * allstop.  When a demo or test catches it instead, the job is left undone
+ * and the caller goes on: stop 2 scans the task, so the heap stays
+ * consistent. */
+static void markroot_nil(size_t i, struct tasks_view read)
 {
 	size_t len, cap, arrays;
 	alltasks_stats(&len, &cap, &arrays);
@@ -173,34 +177,51 @@ static void markroot_nil(size_t i, struct tasks_view live)
 			gc.nil_cycle = gc.cycle;
 			gc.nil_cpu = cpu_id();
 		}
-		kprintf("caught: markroot: nil task at index %zu (gc cycle %llu, cpu%d; snapshot "
-			"len %zu, live array %p; now len %zu cap %zu)\n",
-			i, (unsigned long long)gc.cycle, cpu_id(), gc.snap.len, (void *)live.ptr,
-			len, cap);
+		kprintf("caught: markroot: nil task at index %zu (gc cycle %llu, cpu%d, mode %s; "
+			"snapshot len %zu, array read %p; now len %zu cap %zu)\n",
+			i, (unsigned long long)gc.cycle, cpu_id(), gc_mode_name(gc.mode),
+			gc.snap.len, (void *)read.ptr, len, cap);
 		return;
 	}
 	kprintf("\nfatal error: markroot: nil task at index %zu\n", i);
 	kprintf("  gc cycle %llu, cpu%d, mode %s%s\n", (unsigned long long)gc.cycle, cpu_id(),
 		gc_mode_name(gc.mode), gc.inject ? ", inject=publish-early" : "");
 	kprintf("  snapshot (stop 1): array %p, len %zu\n", (void *)gc.snap.ptr, gc.snap.len);
-	kprintf("  live slice as this core read it: array %p, entry [%zu] = NULL\n",
-		(void *)live.ptr, i);
+	kprintf("  array this core read: %p, entry [%zu] = NULL\n", (void *)read.ptr, i);
 	kprintf("  live slice now: len %zu, cap %zu, %zu arrays allocated\n", len, cap, arrays);
-	kprintf("  the new array was visible before the copy into it (docs/the-allgs-bug.md)\n");
+	if (gc.mode == GC_RACY)
+		kprintf("  the new array was visible before the copy into it "
+			"(docs/the-allgs-bug.md)\n");
+	else
+		kprintf("  gc=fixed read a NULL entry below the snapshot's length: the snapshot "
+			"invariant is broken (a bug in allstop)\n");
 	panic("markroot: nil task at index %zu", i);
 }
 
-/* The task of root job i: from the snapshot (fixed) or, as Go 1.17 did,
- * from the live slice (racy). */
+/* Where root job i reads its task: the snapshot taken in stop 1 (fixed, Go
+ * 1.18) or, as Go 1.17 did, the live slice (racy).  GC_BREAK_SNAPSHOT is a
+ * deliberately broken build for the test that proves the checks can fail
+ * (tests/run.py): its fixed mode reads the live slice too. */
+static struct tasks_view root_view(void)
+{
+#ifdef GC_BREAK_SNAPSHOT
+	bool live = true;
+#else
+	bool live = gc.mode == GC_RACY;
+#endif
+	return live ? alltasks_unordered() : gc.snap;
+}
+
+/* The task of root job i.  An entry below the snapshot's length is never
+ * NULL in a correct collector, in any mode: a NULL is the fatal report. */
 static struct task *root_task(size_t i)
 {
-	if (gc.mode != GC_RACY)
-		return gc.snap.ptr[i];
-	struct tasks_view live = alltasks_unordered();
-	/* relaxed: Go 1.17's plain read of allgs[i] — the bug */
-	struct task *t = __atomic_load_n(&live.ptr[i], __ATOMIC_RELAXED);
+	struct tasks_view v = root_view();
+	/* relaxed: Go 1.17's plain read of allgs[i] (the bug, in gc=racy); in
+	 * gc=fixed the stop ordered the snapshot's entries before this read */
+	struct task *t = __atomic_load_n(&v.ptr[i], __ATOMIC_RELAXED);
 	if (!t)
-		markroot_nil(i, live);
+		markroot_nil(i, v);
 	return t; /* NULL only if caught */
 }
 

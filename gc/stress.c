@@ -303,7 +303,7 @@ static int grow_limit;
 static struct spinlock sleep_lock = SPINLOCK_INIT("gcstress-sleepers");
 static struct waitq sleep_wq;
 static int sleepers_alive;
-static uint64_t growths_while_marking, last_growths;
+static uint64_t last_growths;
 
 /* Holds one node, only on its stack, until the stress ends. */
 static int64_t sleeper(void *arg)
@@ -362,11 +362,6 @@ static int64_t grower(void *arg)
 		gc_wait_marking();
 		if (stress_stop)
 			break;
-		alltasks_stats(&len, &cap, &arrays);
-		if (len == cap && tasks_free() == 0 && gc_marking()) {
-			__atomic_fetch_add(&growths_while_marking, 1,
-					   __ATOMIC_RELAXED); /* a statistic */
-		}
 		uint64_t n = gc_cycles();
 		if (!spawn_sleeper(&seed))
 			return 0;
@@ -393,6 +388,47 @@ static void stop_sleepers(void)
 	}
 }
 
+/* ---- the outcome: what the cycles did, counted from their statistics ---- */
+
+struct stress_outcome {
+	unsigned run; /* cycles that ran (their statistics were read) */
+	unsigned verified; /* ... of which the verifier passed */
+	uint64_t created, at_stop2, growths;
+};
+
+static void count_cycle(struct stress_outcome *o, const struct gc_cycle_stats *s)
+{
+	o->run++;
+	o->verified += s->verified;
+	o->created += s->tasks_created;
+	o->at_stop2 += s->stacks_at_stop2;
+	o->growths += s->slice_growths;
+}
+
+/* The closing lines say what happened, never what was asked for; returns
+ * the number of failures. */
+static int report(const struct stress_outcome *o, unsigned cycles, uint64_t ms, uint64_t nil)
+{
+	unsigned not_run = cycles - o->run;
+	unsigned not_verified = gc.verify ? o->run - o->verified : 0;
+	kprintf("gcstress: %u of %u cycles run in %llu ms: %llu tasks created while marking, "
+		"%llu children checked, %llu stacks finished in stop 2, %llu slice growths "
+		"published while marking, %llu nil tasks read; every list, tree and result "
+		"checked\n",
+		o->run, cycles, (unsigned long long)ms, (unsigned long long)o->created,
+		(unsigned long long)children_checked, (unsigned long long)o->at_stop2,
+		(unsigned long long)o->growths, (unsigned long long)nil);
+	uint64_t failures = not_run + not_verified + nil;
+	if (!failures) {
+		kprintf("gcstress: passed: %u cycles, %s\n", o->run,
+			gc.verify ? "every mark verified" : "verifier off");
+		return 0;
+	}
+	kprintf("gcstress: FAILED: %u cycles not run, %u not verified, %llu nil tasks read\n",
+		not_run, not_verified, (unsigned long long)nil);
+	return failures > 1000000 ? 1000000 : (int)failures;
+}
+
 int gc_stress(unsigned cycles, bool quiet)
 {
 	if (!gc.ready) {
@@ -408,7 +444,6 @@ int gc_stress(unsigned cycles, bool quiet)
 		    task_create_on(c->id, true, "gcstress", mutator, (void *)(uintptr_t)c->id, 0);
 		nm += m[c->id] != NULL;
 	}
-	growths_while_marking = 0;
 	children_checked = children_spawned = 0;
 	uint64_t used, total;
 	stack_usage(&used, &total);
@@ -430,19 +465,18 @@ int gc_stress(unsigned cycles, bool quiet)
 	kprintf("gcstress: %u cycles, %d mutators, mode %s%s%s\n", cycles, nm,
 		gc_mode_name(gc.mode), gc.inject ? ", inject=publish-early" : "",
 		gc.verify ? ", verifier on" : "");
-	uint64_t t0 = timer_ns(), created = 0, at_stop2 = 0;
-	uint64_t first = 0;
-	unsigned done = 0;
-	for (unsigned i = 0; i < cycles && !gc_stress_should_stop(); i++, done++) {
+	uint64_t t0 = timer_ns();
+	/* relaxed: a counter, read before and after the cycles */
+	uint64_t nil0 = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED);
+	struct stress_outcome o = {0};
+	for (unsigned i = 0; i < cycles && !gc_stress_should_stop(); i++) {
 		uint64_t n = gc_collect();
-		first = first ? first : n;
 		struct gc_cycle_stats s;
-		if (gc_cycle_stats(n, &s)) {
-			created += s.tasks_created;
-			at_stop2 += s.stacks_at_stop2;
-			if (!quiet && (i < 5 || (i + 1) % 50 == 0 || i + 1 == cycles))
-				gc_print_cycle(&s);
-		}
+		if (!gc_cycle_stats(n, &s))
+			continue; /* not counted as run: shows as a failure below */
+		count_cycle(&o, &s);
+		if (!quiet && (i < 5 || (i + 1) % 50 == 0 || i + 1 == cycles))
+			gc_print_cycle(&s);
 	}
 	stress_stop = true;
 	/* The grower may be waiting for a cycle to mark: give it one. */
@@ -457,17 +491,10 @@ int gc_stress(unsigned cycles, bool quiet)
 	check_shared();
 	for (int i = 0; i < SHARED_SLOTS; i++)
 		gc_write(&shared[i], NULL);
-	uint64_t ms = (timer_ns() - t0) / 1000000;
-	kprintf("gcstress: %u cycles passed in %llu ms: %llu tasks created while marking, "
-		"%llu children checked, %llu stacks finished in stop 2, %llu slice growths while "
-		"marking; every list, tree and "
-		"result checked%s\n",
-		done, (unsigned long long)ms, (unsigned long long)created,
-		(unsigned long long)children_checked, (unsigned long long)at_stop2,
-		(unsigned long long)growths_while_marking,
-		gc.verify ? ", every mark verified" : "");
-	last_growths = growths_while_marking;
-	return 0;
+	last_growths = o.growths;
+	/* relaxed: as above */
+	uint64_t nil = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED) - nil0;
+	return report(&o, cycles, (timer_ns() - t0) / 1000000, nil);
 }
 
 uint64_t gc_stress_growths(void)

@@ -216,6 +216,123 @@ KTEST(gc, register_only_objects_of_a_running_task_survive)
 	verify_restore();
 }
 
+/* The collecting task's own callers: pointers that one of them holds only
+ * in callee-saved registers (x19-x28, one object each) while it calls
+ * gc_collect.  The collector's own functions save whichever of those they
+ * use somewhere below the caller's frame; the collector must scan those
+ * save areas, or the objects are freed under the caller's feet.  The
+ * pointers are kept XORed everywhere else, so the registers hold the only
+ * copies.  (Which registers the collector saves depends on the compiler:
+ * holding one object in each callee-saved register covers them all.) */
+#define NCALLEE 10 /* x19..x28 */
+void gc_test_hold_in_callee_saved(uintptr_t hidden[NCALLEE], uint64_t (*collect)(void));
+__asm__(".pushsection .text.gc_test_hold_in_callee_saved, \"ax\"\n"
+	".globl gc_test_hold_in_callee_saved\n"
+	".type gc_test_hold_in_callee_saved, %function\n"
+	"gc_test_hold_in_callee_saved:\n"
+	"	stp	x29, x30, [sp, #-112]!\n"
+	"	mov	x29, sp\n"
+	"	stp	x19, x20, [sp, #16]\n" /* the caller's registers, not our pointers */
+	"	stp	x21, x22, [sp, #32]\n"
+	"	stp	x23, x24, [sp, #48]\n"
+	"	stp	x25, x26, [sp, #64]\n"
+	"	stp	x27, x28, [sp, #80]\n"
+	"	stp	x0, x1, [sp, #96]\n" /* the array and the callback: not pointers to objects */
+	"	ldr	x9, =0x5a5a5a5a5a5a5a5a\n" /* HIDE's key */
+	"	ldp	x19, x20, [x0, #0]\n"
+	"	ldp	x21, x22, [x0, #16]\n"
+	"	ldp	x23, x24, [x0, #32]\n"
+	"	ldp	x25, x26, [x0, #48]\n"
+	"	ldp	x27, x28, [x0, #64]\n"
+	"	eor	x19, x19, x9\n" /* the pointers, now only in x19-x28 */
+	"	eor	x20, x20, x9\n"
+	"	eor	x21, x21, x9\n"
+	"	eor	x22, x22, x9\n"
+	"	eor	x23, x23, x9\n"
+	"	eor	x24, x24, x9\n"
+	"	eor	x25, x25, x9\n"
+	"	eor	x26, x26, x9\n"
+	"	eor	x27, x27, x9\n"
+	"	eor	x28, x28, x9\n"
+	"	blr	x1\n" /* collect(): x19-x28 survive it, as the ABI says */
+	"	ldr	x1, [sp, #104]\n"
+	"	blr	x1\n" /* twice: unreachable objects are freed within two cycles */
+	"	ldr	x9, =0x5a5a5a5a5a5a5a5a\n"
+	"	ldr	x0, [sp, #96]\n"
+	"	eor	x19, x19, x9\n" /* hide them again to hand them back */
+	"	eor	x20, x20, x9\n"
+	"	eor	x21, x21, x9\n"
+	"	eor	x22, x22, x9\n"
+	"	eor	x23, x23, x9\n"
+	"	eor	x24, x24, x9\n"
+	"	eor	x25, x25, x9\n"
+	"	eor	x26, x26, x9\n"
+	"	eor	x27, x27, x9\n"
+	"	eor	x28, x28, x9\n"
+	"	stp	x19, x20, [x0, #0]\n"
+	"	stp	x21, x22, [x0, #16]\n"
+	"	stp	x23, x24, [x0, #32]\n"
+	"	stp	x25, x26, [x0, #48]\n"
+	"	stp	x27, x28, [x0, #64]\n"
+	"	ldp	x19, x20, [sp, #16]\n"
+	"	ldp	x21, x22, [sp, #32]\n"
+	"	ldp	x23, x24, [sp, #48]\n"
+	"	ldp	x25, x26, [sp, #64]\n"
+	"	ldp	x27, x28, [sp, #80]\n"
+	"	ldp	x29, x30, [sp], #112\n"
+	"	ret\n"
+	".ltorg\n"
+	".size gc_test_hold_in_callee_saved, . - gc_test_hold_in_callee_saved\n"
+	".popsection\n");
+
+static uintptr_t __attribute__((noinline)) make_hidden_obj(uint64_t n)
+{
+	struct obj *o = gc_alloc(sizeof *o, 0);
+	if (!o)
+		return 0;
+	o->magic = MAGIC;
+	o->n = n;
+	return HIDE(o);
+}
+
+/* Overwrite the stack below us, where make_hidden_obj's callees may have
+ * left copies of the pointers that would keep them alive by accident. */
+static void __attribute__((noinline)) scrub_stack(void)
+{
+	uint64_t junk[1024];
+	memset(junk, 0, sizeof junk);
+	__asm__ volatile("" : : "r"(junk) : "memory"); /* the stores are not dead */
+}
+
+static int64_t callee_saved_holder(void *arg)
+{
+	(void)arg;
+	uintptr_t h[NCALLEE];
+	for (int i = 0; i < NCALLEE; i++)
+		if (!(h[i] = make_hidden_obj(4200 + (uint64_t)i)))
+			return -1;
+	scrub_stack();
+	gc_test_hold_in_callee_saved(h, gc_collect);
+	int kept = 0;
+	for (int i = 0; i < NCALLEE; i++) {
+		const struct obj *o = (const struct obj *)HIDE(h[i]);
+		if (gc_is_live(o) && o->magic == MAGIC && o->n == 4200 + (uint64_t)i)
+			kept++;
+		else
+			kprintf("  x%d's object %p was freed\n", 19 + i, (const void *)o);
+	}
+	return kept;
+}
+
+KTEST(gc, pointers_only_in_callee_saved_registers_of_the_collectors_caller_survive)
+{
+	verify_on(); /* freed objects are poisoned: a freed one fails the check */
+	struct task *t = task_create("callee-saved", callee_saved_holder, NULL, 64 * 1024);
+	KASSERT(t != NULL);
+	KASSERT_EQ(task_join(t), NCALLEE);
+	verify_restore();
+}
+
 /* ---- tasks created while marking ---- */
 
 #define NSTORE 16
