@@ -4,7 +4,10 @@
  * 4 KiB granule, 39-bit addresses (T0SZ = 25): translation starts at level 1,
  * whose 512 entries cover 1 GiB each.  A gigabyte that is all RAM or all MMIO
  * is one level-1 block; a gigabyte that is partly RAM gets a level-2 table of
- * 2 MiB blocks.  Nothing here needs level 3 yet.
+ * 2 MiB blocks.  Level 3 (4 KiB pages) is used for task stacks (guard pages,
+ * mmu_map_4k) and for the first 2 MiB of the address space, so that page 0
+ * alone can be unmapped once boot is done with it (mmu_unmap_low): a NULL
+ * dereference then faults instead of reading flash (virt) or RAM (the Pi).
  *
  * The first call runs with the MMU off: the code must not call newlib (its
  * memset uses DC ZVA and its memcpy unaligned accesses, both of which fault on
@@ -23,6 +26,7 @@
 #define L3_TABLES    64 /* 128 MiB of memory mapped with 4 KiB pages */
 #define L3_SHIFT     12
 #define PAGE_SIZE_4K (1ULL << L3_SHIFT)
+#define OA_MASK	     0xfffffffff000ULL /* a descriptor's output (or next-table) address */
 
 /* Descriptor bits (Arm ARM D8.3). */
 #define DESC_BLOCK  0x1ULL
@@ -62,6 +66,8 @@ static struct tables *live;
 struct tables {
 	uint64_t l1[ENTRIES] __attribute__((aligned(4096)));
 	uint64_t l2[L2_TABLES][ENTRIES] __attribute__((aligned(4096)));
+	uint64_t low_l2[ENTRIES] __attribute__((aligned(4096))); /* gigabyte 0, if a block */
+	uint64_t low_l3[ENTRIES] __attribute__((aligned(4096))); /* the first 2 MiB, by page */
 };
 
 /* Two sets: the early map, then the real one (never edited while in use). */
@@ -130,6 +136,41 @@ static void build(struct tables *t, const struct boot_info *bi, bool fine)
 	}
 }
 
+/* A block or page descriptor's attributes: all but its address and type bits. */
+static uint64_t desc_attrs(uint64_t e)
+{
+	return e & ~OA_MASK & ~3ULL;
+}
+
+/*
+ * Map the first 2 MiB page by page, with the attributes they had (Device on
+ * virt, Normal RAM on the Pi), so that mmu_unmap_low() can later take page 0
+ * away without touching its neighbours.  Done in both sets of tables, early and
+ * final: switching from one to the other then never changes the size of a
+ * translation for this range, where the Pi's kernel runs (at 0x80000).
+ */
+static void split_low(struct tables *t)
+{
+	uint64_t l1e = t->l1[0], *l2;
+	if ((l1e & 3) == DESC_BLOCK) {
+		/* A 1 GiB block (virt's flash and MMIO): the same as 2 MiB blocks. */
+		for (uint64_t j = 0; j < ENTRIES; j++)
+			t->low_l2[j] = (j << L2_SHIFT) | desc_attrs(l1e) | DESC_BLOCK;
+		t->l1[0] = (uint64_t)(uintptr_t)t->low_l2 | DESC_TABLE;
+		l2 = t->low_l2;
+	} else if ((l1e & 3) == DESC_TABLE) {
+		l2 = (uint64_t *)(uintptr_t)(l1e & OA_MASK);
+	} else {
+		return; /* nothing mapped at 0: nothing to split */
+	}
+	uint64_t l2e = l2[0];
+	if ((l2e & 3) != DESC_BLOCK)
+		return;
+	for (uint64_t k = 0; k < ENTRIES; k++)
+		t->low_l3[k] = (k << L3_SHIFT) | desc_attrs(l2e) | DESC_TABLE; /* page: 0b11 */
+	l2[0] = (uint64_t)(uintptr_t)t->low_l3 | DESC_TABLE;
+}
+
 static uint64_t dcache_line(void);
 
 static uint64_t tcr_value(void)
@@ -148,6 +189,7 @@ void mmu_init(const struct boot_info *bi)
 	bool mmu_on = read_sysreg(sctlr_el1) & 1;
 
 	build(t, bi, mmu_on);
+	split_low(t);
 	tables_used++;
 	live = t;
 	map_info = bi;
@@ -253,6 +295,40 @@ int mmu_unmap_page(uint64_t va)
 	dsb(ishst); /* the cleared entry is visible to the walkers */
 	__asm__ volatile("tlbi vaae1is, %0" ::"r"(va >> L3_SHIFT) : "memory");
 	dsb(ish); /* every core has dropped its copy */
+	isb();
+	return 0;
+}
+
+/*
+ * Unmap [0, size) for good, on every core.  Only the first 2 MiB can be (it is
+ * the range split_low maps by page).  The caller makes sure nothing needs it
+ * any more: on the Pi the boot core wrote the spin table there, and must have
+ * done so before (cores still waiting in it run with their MMU off, so our
+ * tables never affect them).
+ */
+int mmu_unmap_low(uint64_t size)
+{
+	if (size == 0 || size > (1ULL << L2_SHIFT) || size & (PAGE_SIZE_4K - 1))
+		return -1;
+	for (uint64_t va = 0; va < size; va += PAGE_SIZE_4K)
+		if (!page_entry(va))
+			return -1; /* not split: mapped by a block, or not at all */
+	for (uint64_t va = 0; va < size; va += PAGE_SIZE_4K)
+		*page_entry(va) = 0;
+	/* The cleared entries are in memory, where every core's table walker
+	 * reads them, before any TLB is told to forget the old ones: a walk
+	 * after the invalidation cannot refill from a stale entry. */
+	dsb(ishst);
+	for (uint64_t va = 0; va < size; va += PAGE_SIZE_4K)
+		/* Inner-shareable broadcast: every core drops its cached
+		 * translation of this page (and walk-cache entries leading to
+		 * it), whatever ASID it was tagged with. */
+		__asm__ volatile("tlbi vaae1is, %0" ::"r"(va >> L3_SHIFT) : "memory");
+	/* Wait until every core has completed those invalidations: after this
+	 * no core can reach page 0 through its TLB. */
+	dsb(ish);
+	/* Our own instructions after this one are fetched and translated anew
+	 * (none still in the pipeline uses an old translation). */
 	isb();
 	return 0;
 }

@@ -24,6 +24,14 @@ int mmu_map_4k(uint64_t base, uint64_t size);
 int mmu_unmap_page(uint64_t va);
 int mmu_page_mapped(uint64_t va);
 
+/* The low memory unmapped once boot is done with it (the Pi's spin table
+ * and, with old firmware, its device tree live there), so that a NULL
+ * dereference, or a small offset from one, faults. */
+#define NULL_GUARD_SIZE (64ULL << 10)
+/* Unmap [0, size) (4 KiB pages, at most 2 MiB) on every core, for good.
+ * Returns 0, or -1 when that range is not mapped page by page. */
+int mmu_unmap_low(uint64_t size);
+
 /* Map RAM [pa, pa+size) a second time at va (2 MiB aligned, within one
  * unused gigabyte of the address space).  Once only.  Returns 0 or -1. */
 int mmu_map_alias(uint64_t va, uint64_t pa, uint64_t size);

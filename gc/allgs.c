@@ -93,8 +93,9 @@ int gc_allgs_demo(bool long_mode, unsigned long_cycles)
 		else if (failures)
 			kprintf("   -> %d failures (see the gcstress lines above)\n", failures);
 		else if (!gc_stress_growths())
-			kprintf("   -> no nil task, but the slice never grew while marking, so this "
-				"proves nothing: reboot and try again\n");
+			kprintf(
+			    "   -> no nil task, but the slice never grew while marking, so this "
+			    "proves nothing: reboot and try again\n");
 		else
 			kprintf("   -> no nil task, with %llu growths while marking: the markers "
 				"only read the snapshot taken while the world was stopped, whose "

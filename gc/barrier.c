@@ -25,8 +25,14 @@ void gc_write(void *slot, void *value)
 	/* relaxed: barrier changes only while the world is stopped, and the
 	 * stop orders it for every core */
 	if (__atomic_load_n(&gc.barrier, __ATOMIC_RELAXED)) {
-		/* relaxed: the old value as this core sees it; our own stores to
-		 * the slot are the ones that matter and are program-ordered */
+		/* relaxed: per-location coherence is enough.  Every value stored
+		 * into the slot while marking was shaded by its writer (the
+		 * insertion half below), so only the value the slot held at stop
+		 * 1 needs this deletion half.  The writer whose store comes first
+		 * in the slot's coherence order read, before its store, a value
+		 * coherence-before it: that stop-1 value (the stop made it
+		 * visible to every core).  So that writer shaded it, whichever
+		 * core it ran on and however stale other cores' views are. */
 		gc_shade(__atomic_load_n(p, __ATOMIC_RELAXED));
 		gc_shade((uintptr_t)value);
 	}

@@ -93,6 +93,7 @@
 #include "kernel/timer.h"
 
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct gc_state gc GC_NOSCAN_DATA;
@@ -321,10 +322,36 @@ static void wake_phase_waiters(void)
 	spin_unlock_irqrestore(&phase_lock, flags);
 }
 
+/*
+ * Where the pauses go: each step of a stop ends with gc_step_end, which
+ * reads the counter (an ISB and a register read) and charges the time since
+ * the end of the step before.  The steps of a stop add up to the whole pause.
+ */
+static void step_begin(void)
+{
+	gc.step_at = timer_count();
+}
+
+void gc_step_end(enum gc_step step)
+{
+	uint64_t now = timer_count();
+	gc.cur.step_ns[step] += ticks_to_ns(now - gc.step_at);
+	gc.step_at = now;
+}
+
+static uint64_t steps_sum(enum gc_step first, enum gc_step last)
+{
+	uint64_t ns = 0;
+	for (int i = first; i <= (int)last; i++)
+		ns += gc.cur.step_ns[i];
+	return ns;
+}
+
 static void stop1(void)
 {
-	uint64_t t0 = timer_ns();
+	step_begin();
 	stop_the_world("gc stop 1: snapshot");
+	gc_step_end(GC_S1_PARK);
 	gc.cycle++;
 	gc.cur.cycle = gc.cycle;
 	gc.cur.mode = gc.mode;
@@ -340,35 +367,49 @@ static void stop1(void)
 			      (unsigned long long)gc.cycle, (unsigned long long)stale,
 			      (unsigned long)first);
 	}
-	uint64_t flags = spin_lock_irqsave(&gc.heap.lock);
-	gc.heap.marking = true; /* allocate black from now on */
-	spin_unlock_irqrestore(&gc.heap.lock, flags);
+	gc_step_end(GC_S1_CHECK);
+	heap_begin_mark(&gc.heap); /* allocate black from now on */
 	mark_prepare_roots();
 	/* relaxed stores: the restart of the world publishes them to every core
 	 * (each parked core leaves its handler after the owner's release) */
 	__atomic_store_n(&gc.barrier, true, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc.phase, GC_PHASE_MARK, __ATOMIC_RELAXED);
+	gc_step_end(GC_S1_ROOTS);
 	start_the_world();
-	gc.cur.stop1_ns = timer_ns() - t0;
+	gc_step_end(GC_S1_RELEASE);
+	gc.cur.stop1_ns = steps_sum(GC_S1_PARK, GC_S1_RELEASE);
 }
 
 static void stop2(void)
 {
-	uint64_t t0 = timer_ns();
+	step_begin();
 	stop_the_world("gc stop 2: mark termination");
+	gc_step_end(GC_S2_PARK);
 	/* relaxed: the world is stopped (as in stop1) */
 	__atomic_store_n(&gc.phase, GC_PHASE_MARK_TERM, __ATOMIC_RELAXED);
-	mark_terminate();
-	if (gc.verify)
+	mark_terminate(); /* the steps from GC_S2_JOBS to GC_S2_DRAIN */
+	/* What survives, counted as it was marked (not by walking the heap). */
+	gc.cur.live_after = mark_bytes_marked();
+	if (gc.verify) {
 		gc_verify_marks();
-	gc.cur.live_after = heap_marked_bytes(&gc.heap);
+		uint64_t walked = heap_marked_bytes(&gc.heap);
+		if (walked != gc.cur.live_after)
+			panic(
+			    "gcverify: cycle %llu: %llu bytes are marked, but the markers counted "
+			    "%llu",
+			    (unsigned long long)gc.cycle, (unsigned long long)walked,
+			    (unsigned long long)gc.cur.live_after);
+	}
+	gc_step_end(GC_S2_VERIFY);
 	gc.cur.freed_objects = gc.heap.freed_objects; /* base: sweep.c subtracts */
 	gc.cur.freed_bytes = gc.heap.freed_bytes;
 	__atomic_store_n(&gc.barrier, false, __ATOMIC_RELAXED); /* relaxed: as in stop1 */
 	__atomic_store_n(&gc.phase, GC_PHASE_OFF, __ATOMIC_RELAXED); /* relaxed: as in stop1 */
 	heap_finish_mark(&gc.heap);
+	gc_step_end(GC_S2_FINISH);
 	start_the_world();
-	gc.cur.stop2_ns = timer_ns() - t0;
+	gc_step_end(GC_S2_RELEASE);
+	gc.cur.stop2_ns = steps_sum(GC_S2_PARK, GC_S2_RELEASE);
 }
 
 /* The cycle itself, called from rooted_cycle (below) with the collecting
@@ -644,6 +685,83 @@ void gc_print_stats(void)
 		    "gc: last %llu cycles: stop1 mean %llu us, max %llu us; stop2 mean %llu us, "
 		    "max %llu us\n",
 		    (unsigned long long)k, us(sum1 / k), us(max1), us(sum2 / k), us(max2));
+	/* Where the pauses went, over the same cycles (a copy: the history
+	 * changes under us while cycles run). */
+	struct gc_cycle_stats *copy = malloc(GC_HISTORY * sizeof *copy);
+	if (!copy)
+		return;
+	size_t m = 0;
+	for (uint64_t n = gc.cycle > GC_HISTORY ? gc.cycle - GC_HISTORY + 1 : 1; n <= gc.cycle; n++)
+		if (gc_cycle_stats(n, &copy[m]))
+			m++;
+	gc_print_pauses(copy, m);
+	free(copy);
+}
+
+static const char *const step_names[GC_NSTEPS] = {
+    [GC_S1_PARK] = "park the other cores",
+    [GC_S1_CHECK] = "no stale mark (gcverify=1)",
+    [GC_S1_ROOTS] = "snapshot, root jobs, barrier on",
+    [GC_S1_RELEASE] = "release, every core out",
+    [GC_S2_PARK] = "park the other cores",
+    [GC_S2_JOBS] = "root jobs left",
+    [GC_S2_STACKS] = "stacks left",
+    [GC_S2_REGS] = "parked cores' registers",
+    [GC_S2_DRAIN] = "drain the mark queue",
+    [GC_S2_VERIFY] = "verify the marks (gcverify=1)",
+    [GC_S2_FINISH] = "barrier off, spans unswept",
+    [GC_S2_RELEASE] = "release, every core out",
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* One line of the pause table: the median and maximum of a field over n
+ * cycles, whose values are in v (sorted here). */
+static void pause_line(const char *indent, const char *name, uint64_t *v, size_t n,
+		       const char *extra)
+{
+	qsort(v, n, sizeof *v, cmp_u64);
+	kprintf("%s%-*s %8llu %8llu%s\n", indent, 38 - (int)strlen(indent), name,
+		(unsigned long long)v[n / 2] / 1000, (unsigned long long)v[n - 1] / 1000, extra);
+}
+
+void gc_print_pauses(const struct gc_cycle_stats *s, size_t n)
+{
+	if (n == 0)
+		return;
+	uint64_t *v = malloc(n * sizeof *v);
+	if (!v) {
+		kprintf("gc: no memory for the pause table\n");
+		return;
+	}
+	uint64_t at_stop2 = 0;
+	for (size_t k = 0; k < n; k++)
+		at_stop2 += s[k].stacks_at_stop2;
+	char extra[48];
+	char title[48];
+	ksnprintf(title, sizeof title, "gc pauses over %zu cycles, us", n);
+	kprintf("%-38s %8s %8s\n", title, "median", "max");
+	for (int stop = 1; stop <= 2; stop++) {
+		for (size_t k = 0; k < n; k++)
+			v[k] = stop == 1 ? s[k].stop1_ns : s[k].stop2_ns;
+		pause_line("  ", stop == 1 ? "stop 1" : "stop 2", v, n, "");
+		int first = stop == 1 ? GC_S1_PARK : GC_S2_PARK;
+		int last = stop == 1 ? GC_S1_RELEASE : GC_S2_RELEASE;
+		for (int i = first; i <= last; i++) {
+			for (size_t k = 0; k < n; k++)
+				v[k] = s[k].step_ns[i];
+			extra[0] = '\0';
+			if (i == GC_S2_STACKS)
+				ksnprintf(extra, sizeof extra, "   (%llu stacks in all)",
+					  (unsigned long long)at_stop2);
+			pause_line("    ", step_names[i], v, n, extra);
+		}
+	}
+	free(v);
 }
 
 /* ---- catching gc=racy's failure (demo allgs, tests) ---- */

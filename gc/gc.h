@@ -56,6 +56,24 @@ bool gc_get_verify(void);
 /* Let the collector start cycles on its own when the heap grows (default on). */
 void gc_set_auto(bool on);
 
+/* The steps of the two pauses, in order (gc.c's stop1 and stop2, mark.c's
+ * mark_terminate).  Each step's time runs from the end of the one before. */
+enum gc_step {
+	GC_S1_PARK, /* stop 1: request until every other core is parked */
+	GC_S1_CHECK, /* no mark left over from the last sweep (gcverify=1 only) */
+	GC_S1_ROOTS, /* allocate black, snapshot, root jobs, barrier on */
+	GC_S1_RELEASE, /* release until every core has left its handler */
+	GC_S2_PARK, /* stop 2: request until every other core is parked */
+	GC_S2_JOBS, /* root jobs not taken while marking */
+	GC_S2_STACKS, /* stacks of the snapshot not scanned while marking */
+	GC_S2_REGS, /* the parked cores' registers */
+	GC_S2_DRAIN, /* empty the mark queue (and rescan after an overflow) */
+	GC_S2_VERIFY, /* bytes marked; the verifier (gcverify=1 only) */
+	GC_S2_FINISH, /* barrier off, stop allocating black, every span unswept */
+	GC_S2_RELEASE, /* release until every core has left its handler */
+	GC_NSTEPS,
+};
+
 /* What one cycle did. */
 struct gc_cycle_stats {
 	uint64_t cycle;
@@ -63,6 +81,8 @@ struct gc_cycle_stats {
 	bool inject;
 	bool verified; /* the verifier ran in stop 2 and found every mark right */
 	uint64_t stop1_ns, stop2_ns; /* the two pauses: request to release */
+	uint32_t step_ns[GC_NSTEPS]; /* where they went: the stop 1 steps sum to stop1_ns,
+					the stop 2 ones to stop2_ns */
 	uint64_t mark_ns; /* from the end of stop 1 to the start of stop 2 */
 	uint64_t sweep_ns; /* from the end of stop 2 until the last span was swept */
 	uint64_t live_before; /* bytes allocated when the cycle started */
@@ -86,6 +106,8 @@ bool gc_cycle_stats(uint64_t n, struct gc_cycle_stats *s);
 uint64_t gc_cycles(void);
 void gc_print_cycle(const struct gc_cycle_stats *s);
 void gc_print_stats(void);
+/* Median and maximum of each pause and each of its steps over n cycles. */
+void gc_print_pauses(const struct gc_cycle_stats *s, size_t n);
 
 /* Heap figures. */
 struct gc_heap_stats {

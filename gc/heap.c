@@ -33,6 +33,15 @@ static void bit_set(uint64_t *bits, uint64_t i)
 	__atomic_fetch_or(&bits[i / 64], 1ULL << (i % 64), __ATOMIC_RELAXED);
 }
 
+/* Set bit i; true if this call set it (it was clear). */
+static bool bit_test_and_set(uint64_t *bits, uint64_t i)
+{
+	uint64_t m = 1ULL << (i % 64);
+	/* relaxed atomic OR: as bit_set; exactly one of the setters that race
+	 * on the word sees the bit clear (heap_mark and black allocation) */
+	return !(__atomic_fetch_or(&bits[i / 64], m, __ATOMIC_RELAXED) & m);
+}
+
 static void bit_clear(uint64_t *bits, uint64_t i)
 {
 	/* relaxed atomic AND: as bit_set; only called under the lock */
@@ -340,8 +349,8 @@ uintptr_t heap_alloc(struct heap *h, size_t size, unsigned flags)
 		bit_set(h->noscan_bits, b);
 	else
 		bit_clear(h->noscan_bits, b);
-	if (h->marking)
-		bit_set(h->mark_bits, b); /* allocated black: this cycle keeps it */
+	if (h->marking && bit_test_and_set(h->mark_bits, b))
+		h->black_bytes += s->elemsize; /* allocated black: this cycle keeps it */
 	/* Zero it before it is marked allocated: a marker that finds it through
 	 * a stale pointer must not scan old contents (it is black anyway while
 	 * marking, but the verifier scans every allocated object). */
@@ -388,12 +397,10 @@ static uint64_t bit_of(struct heap *h, uintptr_t obj)
 
 bool heap_mark(struct heap *h, uintptr_t obj)
 {
-	uint64_t b = bit_of(h, obj);
-	uint64_t m = 1ULL << (b % 64);
-	/* relaxed: the bit only decides who queues the object; its contents are
-	 * read later, and what the marker needs to see of them the write barrier
-	 * has already shaded */
-	return !(__atomic_fetch_or(&h->mark_bits[b / 64], m, __ATOMIC_RELAXED) & m);
+	/* relaxed (bit_test_and_set): the bit only decides who queues (and
+	 * counts) the object; its contents are read later, and what the marker
+	 * needs to see of them the write barrier has already shaded */
+	return bit_test_and_set(h->mark_bits, bit_of(h, obj));
 }
 
 bool heap_is_marked(struct heap *h, uintptr_t obj)
@@ -402,6 +409,14 @@ bool heap_is_marked(struct heap *h, uintptr_t obj)
 }
 
 /* ---- sweeping ---- */
+
+void heap_begin_mark(struct heap *h)
+{
+	uint64_t irq = spin_lock_irqsave(&h->lock);
+	h->marking = true;
+	h->black_bytes = 0;
+	spin_unlock_irqrestore(&h->lock, irq);
+}
 
 void heap_finish_mark(struct heap *h)
 {

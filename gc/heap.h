@@ -94,6 +94,7 @@ struct heap {
 	uint32_t sweep_next; /* heap_sweep_one resumes at this span struct */
 	uint64_t cycle; /* mark terminations so far: spans with swept < cycle are unswept */
 	bool marking; /* allocate black */
+	uint64_t black_bytes; /* bytes allocated black since heap_begin_mark */
 	bool poison; /* fill freed objects with HEAP_POISON_BYTE and check at allocation */
 	uint64_t live_bytes, live_objects; /* allocated now (freed ones subtracted at sweep) */
 	uint64_t freed_objects, freed_bytes; /* by every sweep since boot */
@@ -121,6 +122,13 @@ uintptr_t heap_find(struct heap *h, uintptr_t addr, size_t *size, bool *noscan);
 bool heap_mark(struct heap *h, uintptr_t obj);
 bool heap_is_marked(struct heap *h, uintptr_t obj);
 
+/* Marking starts: allocate black from now on, and count those bytes in
+ * black_bytes (from 0).  Bytes marked in all at mark termination are
+ * black_bytes plus the sizes of the objects for which heap_mark returned
+ * true: heap_alloc counts a black object only if its mark bit was still
+ * clear, so an object that a marker (through a stale pointer) marked first
+ * is counted once, by that marker. */
+void heap_begin_mark(struct heap *h);
 /* Mark termination: every span becomes unswept (world stopped). */
 void heap_finish_mark(struct heap *h);
 /* Sweep one unswept span, if any is left; false when all are swept. */

@@ -9,6 +9,7 @@
 #include "gc/heap.h"
 #include "gc/markq.h"
 #include "kernel/alltasks.h"
+#include "kernel/cpu.h"
 #include "kernel/task.h"
 
 /* The collector's own globals live in this section, which the root scan
@@ -45,6 +46,14 @@ struct gc_state {
 	struct task *owner; /* the task running the cycle */
 	uintptr_t owner_lo; /* its stack is scanned from here up (gc.c: rooted_cycle) */
 	uint64_t mark_epoch; /* bumped when marking starts: wakes the workers */
+	uint64_t step_at; /* timer_count() at the end of the last pause step (gc_step_end) */
+	size_t snap_scanned; /* tasks of the snapshot whose gc_scanned is this cycle (atomic) */
+	/* Bytes each core's gc_shade marked this cycle: summed in stop 2, so the
+	 * pause need not walk the heap to learn what survives.  One line each:
+	 * every core adds to its own on every object it marks. */
+	struct {
+		uint64_t bytes;
+	} __attribute__((aligned(64))) marked[MAX_CPUS];
 
 	/* gc=racy's nil task: fatal, unless a demo or test asked to catch it */
 	bool nil_catch;
@@ -60,6 +69,9 @@ struct gc_state {
 
 extern struct gc_state gc;
 
+/* gc.c: the step of a pause that ends now (its time goes to gc.cur.step_ns) */
+void gc_step_end(enum gc_step step);
+
 /* mark.c */
 void mark_prepare_roots(void); /* stop 1 */
 void mark_work(bool yield); /* take root jobs and queued objects until none is left */
@@ -70,6 +82,7 @@ void mark_terminate(void); /* stop 2: every stack left, drain everything */
 void mark_start_workers(void);
 void mark_wake_workers(void); /* after stop 1 */
 void gc_shade(uintptr_t v); /* grey the object v points into, if any */
+uint64_t mark_bytes_marked(void); /* world stopped: bytes marked this cycle, black ones too */
 void scan_range(uintptr_t lo, uintptr_t hi, void (*visit)(uintptr_t v));
 void scan_globals(void (*visit)(uintptr_t v));
 /* Every register and stack word of t; false if t is running elsewhere and

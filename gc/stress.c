@@ -24,6 +24,7 @@
 #include "kernel/stack.h"
 #include "kernel/timer.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NODE_MAGIC   0x4e4f44456e6f6465ULL
@@ -31,6 +32,7 @@
 #define RESULT_MAGIC 0x524553554c54ULL
 #define LIST_TARGET  200
 #define SHARED_SLOTS 64
+#define PAUSE_CYCLES 4096 /* cycles kept for the pause table */
 
 struct blob {
 	uint64_t magic;
@@ -469,11 +471,17 @@ int gc_stress(unsigned cycles, bool quiet)
 	/* relaxed: a counter, read before and after the cycles */
 	uint64_t nil0 = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED);
 	struct stress_outcome o = {0};
+	/* Every cycle's statistics (the last PAUSE_CYCLES), for the pause table.
+	 * malloc'd: the collector does not scan that memory. */
+	size_t keep = cycles < PAUSE_CYCLES ? cycles : PAUSE_CYCLES;
+	struct gc_cycle_stats *kept = quiet ? NULL : malloc(keep * sizeof *kept);
 	for (unsigned i = 0; i < cycles && !gc_stress_should_stop(); i++) {
 		uint64_t n = gc_collect();
 		struct gc_cycle_stats s;
 		if (!gc_cycle_stats(n, &s))
 			continue; /* not counted as run: shows as a failure below */
+		if (kept)
+			kept[o.run % keep] = s;
 		count_cycle(&o, &s);
 		if (!quiet && (i < 5 || (i + 1) % 50 == 0 || i + 1 == cycles))
 			gc_print_cycle(&s);
@@ -494,6 +502,9 @@ int gc_stress(unsigned cycles, bool quiet)
 	last_growths = o.growths;
 	/* relaxed: as above */
 	uint64_t nil = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED) - nil0;
+	if (kept)
+		gc_print_pauses(kept, o.run < keep ? o.run : keep);
+	free(kept);
 	return report(&o, cycles, (timer_ns() - t0) / 1000000, nil);
 }
 

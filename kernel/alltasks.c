@@ -37,6 +37,9 @@
  *     with acquire.  Writers store ptr (release) before len (release), so a
  *     reader that sees a new len also sees an array at least that long whose
  *     entries were copied before it was published.  New tasks may be missed.
+ *     That holds only for ALLTASKS_PUBLISH_RELEASE: with _PLAIN or _EARLY
+ *     nothing orders the copy before the new ptr, so a reader that loads the
+ *     old len and then the new ptr can find NULL entries below that len.
  *
  *   - unordered (alltasks_unordered): plain loads of the live header during
  *     concurrent marking.  This is Go 1.17's markroot, and it is wrong on a

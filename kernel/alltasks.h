@@ -30,7 +30,10 @@ void alltasks_for_each_locked(void (*fn)(struct task *t, void *arg), void *arg);
 
 /* 3. Racy iteration without the lock: load the length (acquire), then the
  *    pointer (acquire).  Sees every task added before the call started, and
- *    maybe some added during it. */
+ *    maybe some added during it.  Only while the slice publishes its arrays
+ *    with ALLTASKS_PUBLISH_RELEASE (the default): with _PLAIN or _EARLY a
+ *    reader that gets the old length may still get the new array before the
+ *    copy into it, and read NULL entries below that length. */
 struct tasks_view alltasks_racy(void);
 
 /* The live header, read with no ordering at all: what Go 1.17's markroot

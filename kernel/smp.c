@@ -1,5 +1,6 @@
 /*
- * smp.c — secondary start-up, smp_call and the idle loop.
+ * smp.c — secondary start-up and smp_call.  (The idle loop is the
+ * scheduler's: kernel/sched.c.)
  *
  * Start-up: the boot core asks firmware to start each core (PSCI CPU_ON, or
  * a spin-table write for boards that use one), then waits for each to mark

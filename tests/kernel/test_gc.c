@@ -226,64 +226,65 @@ KTEST(gc, register_only_objects_of_a_running_task_survive)
  * holding one object in each callee-saved register covers them all.) */
 #define NCALLEE 10 /* x19..x28 */
 void gc_test_hold_in_callee_saved(uintptr_t hidden[NCALLEE], uint64_t (*collect)(void));
-__asm__(".pushsection .text.gc_test_hold_in_callee_saved, \"ax\"\n"
-	".globl gc_test_hold_in_callee_saved\n"
-	".type gc_test_hold_in_callee_saved, %function\n"
-	"gc_test_hold_in_callee_saved:\n"
-	"	stp	x29, x30, [sp, #-112]!\n"
-	"	mov	x29, sp\n"
-	"	stp	x19, x20, [sp, #16]\n" /* the caller's registers, not our pointers */
-	"	stp	x21, x22, [sp, #32]\n"
-	"	stp	x23, x24, [sp, #48]\n"
-	"	stp	x25, x26, [sp, #64]\n"
-	"	stp	x27, x28, [sp, #80]\n"
-	"	stp	x0, x1, [sp, #96]\n" /* the array and the callback: not pointers to objects */
-	"	ldr	x9, =0x5a5a5a5a5a5a5a5a\n" /* HIDE's key */
-	"	ldp	x19, x20, [x0, #0]\n"
-	"	ldp	x21, x22, [x0, #16]\n"
-	"	ldp	x23, x24, [x0, #32]\n"
-	"	ldp	x25, x26, [x0, #48]\n"
-	"	ldp	x27, x28, [x0, #64]\n"
-	"	eor	x19, x19, x9\n" /* the pointers, now only in x19-x28 */
-	"	eor	x20, x20, x9\n"
-	"	eor	x21, x21, x9\n"
-	"	eor	x22, x22, x9\n"
-	"	eor	x23, x23, x9\n"
-	"	eor	x24, x24, x9\n"
-	"	eor	x25, x25, x9\n"
-	"	eor	x26, x26, x9\n"
-	"	eor	x27, x27, x9\n"
-	"	eor	x28, x28, x9\n"
-	"	blr	x1\n" /* collect(): x19-x28 survive it, as the ABI says */
-	"	ldr	x1, [sp, #104]\n"
-	"	blr	x1\n" /* twice: unreachable objects are freed within two cycles */
-	"	ldr	x9, =0x5a5a5a5a5a5a5a5a\n"
-	"	ldr	x0, [sp, #96]\n"
-	"	eor	x19, x19, x9\n" /* hide them again to hand them back */
-	"	eor	x20, x20, x9\n"
-	"	eor	x21, x21, x9\n"
-	"	eor	x22, x22, x9\n"
-	"	eor	x23, x23, x9\n"
-	"	eor	x24, x24, x9\n"
-	"	eor	x25, x25, x9\n"
-	"	eor	x26, x26, x9\n"
-	"	eor	x27, x27, x9\n"
-	"	eor	x28, x28, x9\n"
-	"	stp	x19, x20, [x0, #0]\n"
-	"	stp	x21, x22, [x0, #16]\n"
-	"	stp	x23, x24, [x0, #32]\n"
-	"	stp	x25, x26, [x0, #48]\n"
-	"	stp	x27, x28, [x0, #64]\n"
-	"	ldp	x19, x20, [sp, #16]\n"
-	"	ldp	x21, x22, [sp, #32]\n"
-	"	ldp	x23, x24, [sp, #48]\n"
-	"	ldp	x25, x26, [sp, #64]\n"
-	"	ldp	x27, x28, [sp, #80]\n"
-	"	ldp	x29, x30, [sp], #112\n"
-	"	ret\n"
-	".ltorg\n"
-	".size gc_test_hold_in_callee_saved, . - gc_test_hold_in_callee_saved\n"
-	".popsection\n");
+__asm__(
+    ".pushsection .text.gc_test_hold_in_callee_saved, \"ax\"\n"
+    ".globl gc_test_hold_in_callee_saved\n"
+    ".type gc_test_hold_in_callee_saved, %function\n"
+    "gc_test_hold_in_callee_saved:\n"
+    "	stp	x29, x30, [sp, #-112]!\n"
+    "	mov	x29, sp\n"
+    "	stp	x19, x20, [sp, #16]\n" /* the caller's registers, not our pointers */
+    "	stp	x21, x22, [sp, #32]\n"
+    "	stp	x23, x24, [sp, #48]\n"
+    "	stp	x25, x26, [sp, #64]\n"
+    "	stp	x27, x28, [sp, #80]\n"
+    "	stp	x0, x1, [sp, #96]\n" /* the array and the callback: not pointers to objects */
+    "	ldr	x9, =0x5a5a5a5a5a5a5a5a\n" /* HIDE's key */
+    "	ldp	x19, x20, [x0, #0]\n"
+    "	ldp	x21, x22, [x0, #16]\n"
+    "	ldp	x23, x24, [x0, #32]\n"
+    "	ldp	x25, x26, [x0, #48]\n"
+    "	ldp	x27, x28, [x0, #64]\n"
+    "	eor	x19, x19, x9\n" /* the pointers, now only in x19-x28 */
+    "	eor	x20, x20, x9\n"
+    "	eor	x21, x21, x9\n"
+    "	eor	x22, x22, x9\n"
+    "	eor	x23, x23, x9\n"
+    "	eor	x24, x24, x9\n"
+    "	eor	x25, x25, x9\n"
+    "	eor	x26, x26, x9\n"
+    "	eor	x27, x27, x9\n"
+    "	eor	x28, x28, x9\n"
+    "	blr	x1\n" /* collect(): x19-x28 survive it, as the ABI says */
+    "	ldr	x1, [sp, #104]\n"
+    "	blr	x1\n" /* twice: unreachable objects are freed within two cycles */
+    "	ldr	x9, =0x5a5a5a5a5a5a5a5a\n"
+    "	ldr	x0, [sp, #96]\n"
+    "	eor	x19, x19, x9\n" /* hide them again to hand them back */
+    "	eor	x20, x20, x9\n"
+    "	eor	x21, x21, x9\n"
+    "	eor	x22, x22, x9\n"
+    "	eor	x23, x23, x9\n"
+    "	eor	x24, x24, x9\n"
+    "	eor	x25, x25, x9\n"
+    "	eor	x26, x26, x9\n"
+    "	eor	x27, x27, x9\n"
+    "	eor	x28, x28, x9\n"
+    "	stp	x19, x20, [x0, #0]\n"
+    "	stp	x21, x22, [x0, #16]\n"
+    "	stp	x23, x24, [x0, #32]\n"
+    "	stp	x25, x26, [x0, #48]\n"
+    "	stp	x27, x28, [x0, #64]\n"
+    "	ldp	x19, x20, [sp, #16]\n"
+    "	ldp	x21, x22, [sp, #32]\n"
+    "	ldp	x23, x24, [sp, #48]\n"
+    "	ldp	x25, x26, [sp, #64]\n"
+    "	ldp	x27, x28, [sp, #80]\n"
+    "	ldp	x29, x30, [sp], #112\n"
+    "	ret\n"
+    ".ltorg\n"
+    ".size gc_test_hold_in_callee_saved, . - gc_test_hold_in_callee_saved\n"
+    ".popsection\n");
 
 static uintptr_t __attribute__((noinline)) make_hidden_obj(uint64_t n)
 {
@@ -460,6 +461,14 @@ KTEST(gc, stats_add_up)
 	KASSERT(s.swept);
 	KASSERT_GT(s.stop1_ns, 0);
 	KASSERT_GT(s.stop2_ns, 0);
+	/* The steps of each pause add up to it (gc stats shows them). */
+	uint64_t sum1 = 0, sum2 = 0;
+	for (int i = GC_S1_PARK; i <= GC_S1_RELEASE; i++)
+		sum1 += s.step_ns[i];
+	for (int i = GC_S2_PARK; i <= GC_S2_RELEASE; i++)
+		sum2 += s.step_ns[i];
+	KASSERT_EQ(sum1, s.stop1_ns);
+	KASSERT_EQ(sum2, s.stop2_ns);
 	KASSERT_GT(s.snapshot_len, 0);
 	KASSERT_GE(s.stacks_scanned, 1); /* at least this task */
 	KASSERT_LE(s.stacks_at_stop2, s.stacks_scanned);

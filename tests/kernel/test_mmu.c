@@ -1,7 +1,7 @@
 /*
  * test_mmu.c — the identity map: RAM is Normal write-back memory, the UART is
  * Device memory, the kernel and its device tree lie in RAM, and the RAM size
- * is what the device tree said.
+ * is what the device tree said.  Low memory is unmapped after boot.
  */
 #include "boot/boot.h"
 #include "boot/mmu.h"
@@ -43,6 +43,18 @@ KTEST(mmu, uart_is_device_memory)
 KTEST(mmu, unmapped_space_does_not_translate)
 {
 	KASSERT_EQ(translate(0x7f00000000ULL) & PAR_F, 1);
+}
+
+KTEST(mmu, null_guard_is_unmapped_and_no_more)
+{
+	/* After boot [0, NULL_GUARD_SIZE) is unmapped: NULL, or a small offset
+	 * from it, faults ... */
+	KASSERT_EQ(translate(0) & PAR_F, 1);
+	KASSERT_EQ(translate(0xd8) & PAR_F, 1); /* the Pi's spin table */
+	KASSERT_EQ(translate(NULL_GUARD_SIZE - 8) & PAR_F, 1);
+	/* ... but the page after it is still mapped (flash on virt, RAM on the Pi). */
+	KASSERT_EQ(translate(NULL_GUARD_SIZE) & PAR_F, 0);
+	KASSERT_EQ(PAR_ADDR(translate(NULL_GUARD_SIZE)), NULL_GUARD_SIZE);
 }
 
 KTEST(mmu, gc_heap_is_mapped_high_as_normal_memory)
