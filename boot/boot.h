@@ -4,9 +4,12 @@
 #ifndef BOOT_H
 #define BOOT_H
 
-#define MAX_CPUS	     32
-#define BOOT_STACK_SIZE	     16384 /* each core's first stack; its idle loop runs here */
-#define EXCEPTION_STACK_SIZE 8192 /* each core's SP_EL1: every exception lands here */
+#define MAX_CPUS	32
+#define BOOT_STACK_SIZE 16384 /* each core's first stack; its idle loop runs here */
+/* Each core's SP_EL1: every exception lands here.  A trap frame is 816 bytes
+ * (kernel/trap.h); the deepest use measured is about 3 KB (a panic report; an
+ * interrupt that prints, 2.6 KB), which leaves room for one nested fault. */
+#define EXCEPTION_STACK_SIZE 8192
 
 /* SCTLR_EL1 RES1 bits (ARMv8.0: 29, 28, 23, 22, 20, 11), little-endian,
  * MMU and caches off, alignment checking off. */

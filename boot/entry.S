@@ -24,11 +24,17 @@
 #define SCR_EL3_RES1 (3 << 4)
 #define SCR_EL3_HCE  (1 << 8)
 #define SCR_EL3_RW   (1 << 10)
+/* CPTR_EL3 = 0: TFP (bit 10) clear, so FP/SIMD at EL2 and EL1 does not trap
+ * to EL3; TTA (20) and TCPAC (31) clear too.  Its reset value is UNKNOWN on
+ * real hardware (QEMU resets it to 0); without firmware below us it is ours
+ * to set.  EZ (8) and ESM (12) stay 0: SVE and SME are not used. */
+#define CPTR_EL3_NOTRAP 0
 /* HCR_EL2.RW: EL1 runs AArch64.  Nothing is trapped to EL2. */
 #define HCR_EL2_RW   (1 << 31)
 /* CNTHCTL_EL2: EL1 may read the physical counter and use the physical timer. */
 #define CNTHCTL_EL1PCTEN_EL1PCEN 3
-/* CPTR_EL2 with its RES1 bits and no traps (FP/SIMD included). */
+/* CPTR_EL2 (HCR_EL2.E2H = 0 layout) with its RES1 bits (13:12, 9:0) and no
+ * traps: TFP (bit 10) clear, so FP/SIMD at EL1 does not trap to EL2. */
 #define CPTR_EL2_NOTRAP 0x33ff
 /* ICC_SRE_ELx: system-register GIC interface on, lower EL may use it. */
 #define ICC_SRE_SRE    (1 << 0)
@@ -36,7 +42,8 @@
 /* SPSR for the eret: target mode with D, A, I, F masked. */
 #define SPSR_EL1H_MASKED 0x3c5
 #define SPSR_EL2H_MASKED 0x3c9
-/* CPACR_EL1.FPEN = 0b11: FP/SIMD does not trap at EL1 or EL0. */
+/* CPACR_EL1.FPEN (bits 21:20) = 0b11: FP/SIMD does not trap at EL1 or EL0.
+ * ZEN (17:16) and SMEN (25:24) stay 0: SVE and SME trap (never used). */
 #define CPACR_FPEN (3 << 20)
 
 /* GIC system registers by encoding, so old assemblers need not know them. */
@@ -212,7 +219,9 @@ from_el3:
 	mov	x11, #0xf		/* SRE | DFB | DIB | Enable */
 	msr	ICC_SRE_EL3, x11
 	isb				/* SRE set before lower levels look at theirs */
-1:	ubfx	x11, x10, #8, #4	/* EL2 implemented? */
+1:	mov	x9, #CPTR_EL3_NOTRAP
+	msr	cptr_el3, x9
+	ubfx	x11, x10, #8, #4	/* EL2 implemented? */
 	cbz	x11, el3_to_el1
 	mov	x9, #(SCR_EL3_NS | SCR_EL3_RES1 | SCR_EL3_HCE | SCR_EL3_RW)
 	msr	scr_el3, x9

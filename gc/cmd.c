@@ -13,7 +13,7 @@
 static const char *const usage[] = {
     "gc: usage:",
     "  gc                      run one cycle and print what it did",
-    "  gc stats                the last cycles and the heap",
+    "  gc stats                the last cycles, the heap, where the pauses went",
     "  gc stress [N]           N cycles (default 100) under task churn on every core",
     "  gc mode fixed|racy      stack roots from the snapshot (Go 1.18) or the live slice (1.17)",
     "  gc inject publish-early|off   the task slice publishes its new array before the copy",
@@ -153,7 +153,7 @@ int gc_bench(void)
 	kprintf("gc bench: stop-1 pause (request to release, median of %d cycles) against the "
 		"length of the task slice\n",
 		BENCH_CYCLES);
-	kprintf("  tasks    stop1 median   stop1 max   copy-the-slice pause (median)\n");
+	kprintf("  tasks    stop1 median   stop1 max   stop2 median   copy-the-slice pause (median)\n");
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		size_t len, cap, arrays;
 		alltasks_stats(&len, &cap, &arrays);
@@ -162,11 +162,12 @@ int gc_bench(void)
 			return 1;
 		}
 		alltasks_stats(&len, &cap, &arrays);
-		uint64_t p[BENCH_CYCLES], c[BENCH_CYCLES], max = 0;
+		uint64_t p[BENCH_CYCLES], p2[BENCH_CYCLES], c[BENCH_CYCLES], max = 0;
 		for (int k = 0; k < BENCH_CYCLES; k++) {
 			struct gc_cycle_stats s;
 			gc_cycle_stats(gc_collect(), &s);
 			p[k] = s.stop1_ns;
+			p2[k] = s.stop2_ns; /* nor does stop 2 walk the tasks */
 			max = p[k] > max ? p[k] : max;
 			c[k] = copy_pause();
 		}
@@ -174,8 +175,9 @@ int gc_bench(void)
 		if (i == 0)
 			first_median = m;
 		last_median = m;
-		kprintf("  %-7zu  %8llu us    %8llu us   %8llu us\n", len,
+		kprintf("  %-7zu  %8llu us    %8llu us    %8llu us    %8llu us\n", len,
 			(unsigned long long)(m / 1000), (unsigned long long)(max / 1000),
+			(unsigned long long)(median(p2, BENCH_CYCLES) / 1000),
 			(unsigned long long)(median(c, BENCH_CYCLES) / 1000));
 	}
 	kprintf("gc bench: stop-1 median with 100,000 tasks / with the fewest: %llu.%02llu "

@@ -36,7 +36,14 @@
  *                      in their IPI handler, registers in the trap frame),
  *                      then drain the queue.  Optionally verify (gcverify=1).
  *                      Write barrier off, stop allocating black, make every
- *                      span unswept.  Restart the world.
+ *                      span unswept.  Restart the world.  Nothing in it walks
+ *                      the heap or every task: what survives was counted as
+ *                      it was marked (per core, and by black allocation), a
+ *                      count of scanned stacks says whether any is left, and
+ *                      "unswept" is one increment of heap.cycle.  So without
+ *                      the verifier the pause costs the stop itself plus
+ *                      what the markers left, which is usually nothing.
+ *                      gc_print_pauses shows each step (`gc stats`).
  *
  *   concurrent sweep   the sweeper task frees unmarked objects span by span;
  *                      an allocation that meets an unswept span sweeps it.
@@ -106,6 +113,7 @@ struct gc_state gc GC_NOSCAN_DATA;
 #define MARK_RETRIES	 3
 #define RETRY_WAIT_NS	 (1000 * 1000)
 #define INJECT_DELAY_NS	 (10ULL * 1000 * 1000)
+#define INJECT_MAX_NS	 (200ULL * 1000 * 1000)
 
 /* One cycle at a time: a sleeping lock (collections may take a while). */
 static struct spinlock cycle_lock = SPINLOCK_INIT("gc-cycle");
@@ -196,12 +204,35 @@ void gc_start(void)
 
 /* ---- settings ---- */
 
+/* The cycle whose marking is over (set just before stop 2 is requested). */
+static uint64_t mark_over_cycle;
+
+/*
+ * inject=publish-early's delay between publishing the new array and copying
+ * into it: at least INJECT_DELAY_NS and, if a cycle is marking, until that
+ * marking is over (at most INJECT_MAX_NS).  The markers' last reads of the
+ * slice (mark_retry_stacks) come at the end of the mark phase, so a window
+ * that lasts until then meets them whenever the growth came while marking,
+ * not only when it came early.  The slice lock is held and interrupts are
+ * masked: a busy wait, and stop 2 cannot complete before it ends (it is only
+ * requested after mark_over_cycle is set, so the wait never holds it up for
+ * longer than the copy).
+ */
 static void inject_delay(void)
 {
-	/* The slice lock is held, interrupts masked: a busy wait. */
-	uint64_t until = timer_ns() + INJECT_DELAY_NS;
-	while (timer_ns() < until)
-		;
+	uint64_t t0 = timer_ns();
+	bool marking = gc_marking();
+	uint64_t cycle = gc.cycle;
+	for (;;) {
+		uint64_t t = timer_ns();
+		if (t >= t0 + INJECT_MAX_NS)
+			return;
+		/* relaxed: a flag polled in a loop; nothing is read through it */
+		bool over =
+		    !marking || __atomic_load_n(&mark_over_cycle, __ATOMIC_RELAXED) == cycle;
+		if (t >= t0 + INJECT_DELAY_NS && over)
+			return;
+	}
 }
 
 static void apply_publish_order(void)
@@ -444,6 +475,8 @@ static uint64_t cycle_body(void)
 			task_yield();
 	}
 	gc.cur.mark_ns = timer_ns() - mark_start;
+	/* relaxed: only ends inject_delay's wait (a flag polled, nothing read through it) */
+	__atomic_store_n(&mark_over_cycle, gc.cycle, __ATOMIC_RELAXED);
 	stop2();
 	return gc.cycle;
 }

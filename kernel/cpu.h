@@ -42,6 +42,7 @@ struct cpu {
 	/* Expected faults (tests): see trap.h. */
 	bool fault_armed;
 	uint64_t fault_esr, fault_far, fault_elr;
+	uint64_t fault_resume; /* where an expected fault resumes; 0: the next instruction */
 
 	/* The scheduler (kernel/sched.c). */
 	struct task *current; /* running task, NULL in the scheduler */

@@ -71,8 +71,13 @@ static int gicv2_init(const struct boot_info *bi)
 
 static void gicv2_init_cpu(void)
 {
-	/* Banked: the byte for SGI 0 reads as this core's own target bit. */
+	/* Banked: the byte for SGI 0 reads as this core's own target bit.  A
+	 * uniprocessor GIC (QEMU -smp 1) has its GICD_ITARGETSRs RAZ/WI, so it
+	 * reads 0: its one CPU interface is bit 0, and an SGI to that core
+	 * itself would otherwise be sent to nobody. */
 	uint8_t mask = (uint8_t)(mmio_read32(gicd + GICD_ITARGETSR) & 0xff);
+	if (!mask)
+		mask = 1;
 	cpu_iface_mask[cpu_id()] = mask; /* read by senders after this core is ONLINE */
 
 	for (int i = 0; i < 32; i++)

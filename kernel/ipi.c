@@ -13,7 +13,7 @@
 #include "kernel/stop.h"
 #include "kernel/timer.h"
 
-static const char *const names[IPI_COUNT] = {"wake", "call", "stop", "panic", "ping"};
+static const char *const names[IPI_COUNT] = {"wake", "call", "stop", "panic", "ping", "say"};
 
 const char *ipi_name(int ipi)
 {
@@ -70,6 +70,13 @@ void ipi_handle(int sgi, struct trap_frame *tf)
 		break;
 	case IPI_STOP:
 		stw_park(tf);
+		break;
+	case IPI_SAY:
+		/* kprintf runs newlib's vfprintf, memset and strchr, which use the
+		 * vector registers: the interrupted task's survive only because the
+		 * trap frame saves them (boot/vectors.S). */
+		kprintf("ipi: cpu%d: said from the interrupt handler (%llu)\n", c->id,
+			(unsigned long long)c->ipi_count[IPI_SAY]);
 		break;
 	default:
 		kprintf("ipi: cpu%d: unexpected SGI %d\n", c->id, sgi);

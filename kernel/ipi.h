@@ -12,6 +12,8 @@ enum ipi {
 	IPI_STOP = 2, /* park until the world is started again (kernel/stop.c) */
 	IPI_PANIC = 3, /* another core panicked: halt here */
 	IPI_PING = 4, /* count and return: tests and round-trip timing */
+	IPI_SAY = 5, /* print a line from the handler: newlib's SIMD code at
+			interrupt level (tests/kernel/test_fpsimd.c) */
 	IPI_COUNT = 8,
 };
 

@@ -9,6 +9,7 @@
 #include "kernel/cpu.h"
 #include "kernel/ipi.h"
 #include "kernel/sched.h"
+#include "kernel/stop.h"
 #include "kernel/timer.h"
 #include "kernel/trap.h"
 
@@ -52,6 +53,7 @@ void irq_enable_spi(int irq)
 void trap_irq(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
+	stw_heartbeat(tf->elr); /* where we were: for the stop-the-world watchdog */
 	if (!irqchip)
 		return;
 	for (;;) {

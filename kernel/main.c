@@ -36,6 +36,7 @@
 #include "kernel/task.h"
 #include "kernel/timer.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Everything the kernel learned at boot; read-only after boot_main. */
@@ -53,20 +54,24 @@ uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE]
 void libc_init(uint64_t arena_size);
 uintptr_t libc_arena_end(void);
 int crash_run(const char *kind);
+int litmus_action(const char *action); /* kernel/litmus/cmd.c */
 
 static const char *const known_keys[] = {
     "run", /* comma-separated: test, test:<suite>[+<suite>], demo, gcstress, allgs, shell, bench,
-	      crash:<panic|abort|undef|double> */
+	      crash:<panic|abort|undef|null|double|stw-watchdog|stw-slow> */
     "exit", /* psci (default) | semihost | halt */
     "tick", /* timer tick in Hz */
     "cpu_timeout", /* ms to wait for each secondary core */
     "maxcpus", /* start at most this many cores */
-    "stw_watchdog", /* ms a stop-the-world waits for a core before it panics */
+    "stw_watchdog", /* ms a stop-the-world waits for a core before it warns */
+    "stw_panic", /* ms a stop-the-world waits for a core before it panics */
     "gc", /* fixed (default) | racy */
     "inject", /* publish-early | none */
     "gcverify", /* 1: verify every mark, poison freed memory */
     "gcheap", /* MiB for the collector's heap */
     "cycles", /* run=gcstress: how many cycles */
+    "litmus", /* the litmus runner's default options, e.g. "-s 500 -r 100" */
+    "host", /* the machine QEMU runs on (uname -m), for the litmus log's header */
     NULL,
 };
 
@@ -107,6 +112,26 @@ static unsigned arg_number(const char *key, unsigned dflt, unsigned min, unsigne
 		return dflt;
 	}
 	return (unsigned)n;
+}
+
+/* The stop-the-world watchdog: warn after stw_watchdog ms, panic after
+ * stw_panic ms.  Without stw_panic, the panic comes at the default or at
+ * stw_watchdog, whichever is later; a stw_panic below stw_watchdog would panic
+ * before the warning, and is rejected. */
+static void apply_stw_args(void)
+{
+	unsigned warn = arg_number("stw_watchdog", STW_WATCHDOG_MS_DEFAULT, 1, 600000);
+	unsigned dflt = warn > STW_PANIC_MS_DEFAULT ? warn : STW_PANIC_MS_DEFAULT;
+	unsigned limit = arg_number("stw_panic", dflt, 1, 600000);
+	if (limit < warn) {
+		kprintf(
+		    "bootargs: stw_panic=%u is below stw_watchdog=%u: the stop must warn before "
+		    "it panics; using stw_panic=%u\n",
+		    limit, warn, dflt);
+		limit = dflt;
+	}
+	stw_set_watchdog_ms(warn, limit);
+	kprintf("stop-the-world: warn after %u ms, panic after %u ms\n", warn, limit);
 }
 
 /* Find the boot core in the device tree's list, so logical ids match it. */
@@ -176,11 +201,15 @@ static int run_actions(const char *run)
 			status |= bench_run();
 		else if (strncmp(p, "crash:", 6) == 0)
 			status |= crash_run(p + 6);
+		else if (strcmp(p, "litmus") == 0 || strncmp(p, "litmus:", 7) == 0 ||
+			 strcmp(p, "litmus-bench") == 0)
+			status |= litmus_action(p);
 		else if (strcmp(p, "shell") == 0)
 			shell_run(); /* returns only on "exit" */
 		else {
 			kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, "
-				"gcstress, allgs, bench or shell)\n",
+				"gcstress, allgs, bench, shell, crash:<kind>, litmus[:PATH] or "
+				"litmus-bench)\n",
 				p);
 			status |= 1;
 		}
@@ -249,6 +278,29 @@ static void apply_gc_args(void)
 		gc_set_verify(true);
 }
 
+/*
+ * Unmap [0, NULL_GUARD_SIZE), so that a NULL dereference is a data abort.
+ * Called once the secondary cores are started: on the Pi the spin table they
+ * were released from lies there (0xd8-0xf0).  Old Pi firmware also loads the
+ * device tree at 0x100: it is copied out first (boot_dtb stays readable).
+ */
+static void unmap_null_guard(void)
+{
+	struct fdt f;
+	if (boot_dtb && boot_dtb < NULL_GUARD_SIZE &&
+	    fdt_open(&f, (const void *)(uintptr_t)boot_dtb, BOOTINFO_DTB_MAX) == 0) {
+		void *copy = malloc(f.size);
+		if (copy)
+			memcpy(copy, (const void *)(uintptr_t)boot_dtb, f.size);
+		kprintf("mmu: the device tree at %#llx is in low memory: %s\n",
+			(unsigned long long)boot_dtb, copy ? "copied out" : "no memory to copy it");
+		boot_dtb = (uint64_t)(uintptr_t)copy;
+	}
+	if (mmu_unmap_low(NULL_GUARD_SIZE) != 0)
+		kprintf("mmu: cannot unmap [0, %#llx): a NULL dereference will not fault\n",
+			(unsigned long long)NULL_GUARD_SIZE);
+}
+
 void boot_main(uint64_t dtb, int entry_el)
 {
 	static struct boot_info early;
@@ -296,8 +348,8 @@ void boot_main(uint64_t dtb, int entry_el)
 		boot_info.psci = PSCI_NONE;
 	}
 	psci_init(boot_info.psci, boot_info.psci_cpu_on);
-	stw_set_watchdog_ms(arg_number("stw_watchdog", STW_WATCHDOG_MS_DEFAULT, 1, 600000));
 	print_machine();
+	apply_stw_args();
 	if (irq_init(&boot_info) == 0)
 		kprintf("irq: %s\n", irqchip->name);
 	irq_init_cpu();
@@ -311,6 +363,7 @@ void boot_main(uint64_t dtb, int entry_el)
 	int online = smp_start_cpus(
 	    &boot_info, arg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
 	kprintf("smp: %d of %d cpus online\n", online, ncpus);
+	unmap_null_guard(); /* every core has left the spin table (or never will) */
 
 	/* What run= asks for runs as the first task, on this core; then this
 	 * core, like every other, becomes a scheduler. */

@@ -106,7 +106,9 @@ void die(struct trap_frame *tf, const char *reason)
 
 	console_panic_mode();
 	dsb(ish); /* panic_owner is visible before the event below */
-	sev(); /* cores parked by a stop-the-world wait in wfe: let them see it */
+	/* Cores parked by a stop-the-world wait in wfi: the IPI below reaches
+	 * them.  The event is for a core still in a wfe loop (a boot pen). */
+	sev();
 	if (irqchip)
 		ipi_send_others(IPI_PANIC);
 	wait_for_others();

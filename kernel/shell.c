@@ -252,6 +252,8 @@ static int cmd_demo(int argc, char **argv)
 	return 1;
 }
 
+int litmus_shell(int argc, char **argv); /* kernel/litmus/cmd.c */
+
 static const struct command commands[] = {
     {"help", "", "list the commands", cmd_help},
     {"cores", "", "every core: MPIDR, entry EL, state, ticks, interrupts", cmd_cores},
@@ -262,6 +264,8 @@ static const struct command commands[] = {
     {"gc", "[sub]", "one collection; gc help: stats, stress, mode, inject, verify, bench", cmd_gc},
     {"demo", "[allgs [long]]", "the boot demo; allgs: Go's allgs bug, racy then fixed", cmd_demo},
     {"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
+    {"litmus", "[sub]", "litmus tests on the cores; litmus help: run, list, load, file",
+     litmus_shell},
     {"uptime", "", "time since boot", cmd_uptime},
     {"panic", "", "panic on purpose, to see the report", cmd_panic},
     {"poweroff", "", "end the run (exit= decides how)", cmd_poweroff},

@@ -24,6 +24,15 @@
  *   3. wait: until acks == cores - 1 (load-acquire), with a watchdog.  Each
  *      parked core published its saved frame before its increment (release),
  *      so once we see the count we can read every frame.
+ *      The watchdog has two thresholds.  After stw_watchdog ms it warns,
+ *      naming every core that has not parked, what it was doing, and the PC
+ *      of its last heartbeat (every interrupt records the interrupted PC and
+ *      the time: a core spinning with interrupts masked takes none, so "last
+ *      seen N ms ago" is when it was last interruptible), and keeps waiting,
+ *      warning again at 2, 4, 8... times stw_watchdog.  After stw_panic ms it
+ *      panics with the same diagnosis.  Under QEMU a vCPU the host does not
+ *      schedule is slow, not hung: the first threshold is for people, the
+ *      second for real hangs.
  *   -- the world is stopped: the caller does its work --
  *   4. release: released = gen (store-release), then IPI_WAKE to every
  *      parked core (after a DSB): they wait in WFI, and a pending interrupt
@@ -69,17 +78,69 @@ static int acks;
 static uint64_t released;
 static struct trap_frame *frames[MAX_CPUS];
 static uint64_t parked_gen[MAX_CPUS]; /* for the watchdog's diagnosis */
-static uint64_t watchdog_ns = STW_WATCHDOG_MS_DEFAULT * 1000000ULL;
+static uint64_t warn_ns = STW_WATCHDOG_MS_DEFAULT * 1000000ULL; /* set at boot */
+static uint64_t panic_ns = STW_PANIC_MS_DEFAULT * 1000000ULL; /* set at boot */
 static int expected_acks; /* written by the owner before gen's release */
+
+/*
+ * Heartbeats: where each core was when it last took an interrupt, and when.
+ * One writer (the core itself, in its interrupt handler: no nesting), any
+ * reader (the watchdog), so a sequence count makes the pair consistent: odd
+ * while it is being written, and a reader that sees it change reads again.
+ * Each on its own cache line: it is written on every interrupt.
+ */
+struct heartbeat {
+	uint32_t seq; /* even: pc and ticks are a pair */
+	uint64_t pc; /* the interrupted ELR */
+	uint64_t ticks; /* timer_count() at the interrupt; 0: never */
+} __attribute__((aligned(64)));
+static struct heartbeat heartbeats[MAX_CPUS];
 
 /* Samples, written only by the owner (so under the "lock" that owner is). */
 static uint64_t stops;
 static uint32_t lat_ticks[STW_SAMPLES], pause_ticks[STW_SAMPLES];
 static uint64_t t_request, t_parked;
 
-void stw_set_watchdog_ms(unsigned ms)
+void stw_set_watchdog_ms(unsigned warn_ms, unsigned panic_ms)
 {
-	watchdog_ns = (uint64_t)ms * 1000000ULL;
+	/* at boot, before any other core runs: plain stores */
+	warn_ns = (uint64_t)warn_ms * 1000000ULL;
+	panic_ns = (uint64_t)(panic_ms < warn_ms ? warn_ms : panic_ms) * 1000000ULL;
+}
+
+void stw_heartbeat(uint64_t pc)
+{
+	struct heartbeat *h = &heartbeats[cpu_id()];
+	uint32_t s = __atomic_load_n(&h->seq, __ATOMIC_RELAXED); /* only this core writes it */
+	__atomic_store_n(&h->seq, s + 1, __ATOMIC_RELAXED); /* odd: being written */
+	/* release fence: the odd count is visible before the new pc and ticks
+	 * (a reader that sees either of them then sees the count changed) */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&h->pc, pc, __ATOMIC_RELAXED); /* ordered by the fence above */
+	__atomic_store_n(&h->ticks, timer_count(), __ATOMIC_RELAXED); /* and the release below */
+	/* release: pc and ticks are visible before the even count */
+	__atomic_store_n(&h->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* A consistent copy of core i's heartbeat (a few tries; a silent core does
+ * not write it, so the first try almost always succeeds). */
+static void read_heartbeat(int i, uint64_t *pc, uint64_t *ticks)
+{
+	struct heartbeat *h = &heartbeats[i];
+	for (int try = 0; try < 100; try++) {
+		/* acquire: pairs with the writer's release of the even count, so
+		 * the pc and ticks read below are at least that new */
+		uint32_t s1 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		*pc = __atomic_load_n(&h->pc, __ATOMIC_RELAXED); /* checked by the count */
+		*ticks = __atomic_load_n(&h->ticks, __ATOMIC_RELAXED); /* likewise */
+		/* acquire fence: the pc and ticks are read before the count is read
+		 * again (pairs with the writer's release fence) */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		uint32_t s2 = __atomic_load_n(&h->seq, __ATOMIC_RELAXED); /* ordered by the fence */
+		if (s1 == s2 && !(s1 & 1))
+			return;
+		cpu_relax();
+	}
 }
 
 bool world_stopped(void)
@@ -140,30 +201,127 @@ static uint64_t others_mask(int me, int *n)
 	return mask;
 }
 
-static void diagnose_and_panic(uint64_t g, uint64_t mask)
+static unsigned long long ms(uint64_t ns)
 {
-	char who[200];
-	int len = 0;
+	return (unsigned long long)(ns / 1000000);
+}
+
+/* Has core i parked for stop g? */
+static bool parked_for(int i, uint64_t g)
+{
+	/* acquire: pairs with the handler's release of parked_gen */
+	return __atomic_load_n(&parked_gen[i], __ATOMIC_ACQUIRE) == g;
+}
+
+/* "cpu2, cpu3": the cores in mask that have not parked for stop g.
+ * Returns how many there are. */
+static int silent_cores(uint64_t g, uint64_t mask, char *buf, size_t size)
+{
+	int n = 0, len = 0;
+	buf[0] = '\0';
 	for (int i = 0; i < ncpus; i++) {
-		if (!(mask & (1ULL << i)))
+		if (!(mask & (1ULL << i)) || parked_for(i, g))
 			continue;
-		/* acquire: pairs with the handler's release of parked_gen */
-		if (__atomic_load_n(&parked_gen[i], __ATOMIC_ACQUIRE) == g)
+		n++;
+		if (len < (int)size)
+			len +=
+			    ksnprintf(buf + len, size - (size_t)len, "%scpu%d", len ? ", " : "", i);
+	}
+	return n;
+}
+
+/* One line per core that has not parked: what it was doing, in which task,
+ * and where and when it last took an interrupt. */
+static void describe_silent(const char *reason, uint64_t g, uint64_t mask, uint64_t waited_ns,
+			    const char *verb)
+{
+	uint64_t now = timer_count();
+	for (int i = 0; i < ncpus; i++) {
+		if (!(mask & (1ULL << i)) || parked_for(i, g))
 			continue;
 		struct cpu *c = &cpus[i];
-		struct task *t = c->current;
-		kprintf(
-		    "stop-the-world: cpu%d did not answer IPI_STOP within %llu ms: it was %s%s%s%s"
-		    " (its interrupts are masked, or it is hung)\n",
-		    i, (unsigned long long)(watchdog_ns / 1000000), c->doing ? c->doing : "?",
-		    t ? ", in task '" : "", t ? t->name : "", t ? "'" : "");
-		len +=
-		    ksnprintf(who + len, sizeof who - (size_t)len, "%scpu%d", len ? ", " : "", i);
-		if (len >= (int)sizeof who)
-			break;
+		struct task *t = c->current; /* a hint: it may change under us */
+		uint64_t pc = 0, seen = 0;
+		read_heartbeat(i, &pc, &seen);
+		char where[80];
+		if (seen)
+			ksnprintf(where, sizeof where, "last seen at PC %#llx %llu ms ago",
+				  (unsigned long long)pc,
+				  ms(ticks_to_ns(now > seen ? now - seen : 0)));
+		else
+			ksnprintf(where, sizeof where, "never seen taking an interrupt");
+		kprintf("stop-the-world (%s): cpu%d %s %llu ms: it was %s%s%s%s; "
+			"%s (its interrupts are masked, or it is hung, or its host CPU is busy)\n",
+			reason, i, verb, ms(waited_ns), c->doing ? c->doing : "?",
+			t ? ", in task '" : "", t ? t->name : "", t ? "'" : "", where);
 	}
-	panic("stop-the-world: no answer from %s within %llu ms", who,
-	      (unsigned long long)(watchdog_ns / 1000000));
+}
+
+/*
+ * The owner's view of one stop's wait, for the watchdog.
+ *
+ * The owner checks at least once a tick (its wfi ends with its own tick).  A
+ * gap of more than STW_STALL_MS (or 3 ticks, if longer) between two checks
+ * means this core itself did not run: under QEMU, a host that does not
+ * schedule the vCPU, or stops the whole machine (tests/run.py pauses QEMU for
+ * 4 s).  The other cores were probably not running either, so that gap does
+ * not count toward stw_panic.  Shorter gaps are ordinary host jitter and do
+ * count.  On hardware there are none, and the panic comes after stw_panic of
+ * real time.
+ */
+#define STW_STALL_MS 100
+
+struct stw_wait {
+	const char *reason;
+	uint64_t gen, mask; /* the stop, and the cores it waits for */
+	uint64_t next_warn_ns; /* when to warn next */
+	uint64_t last_check; /* timer_count() at the previous check */
+	uint64_t unwatched; /* ticks of gaps: not counted toward stw_panic */
+};
+
+/*
+ * Called while the owner waits for the acks.  It warns at stw_watchdog, then
+ * at twice that, four times..., so a long wait prints a few lines, not one per
+ * tick: the first warning describes every silent core, the later ones only
+ * name them.  It panics once the time watched reaches stw_panic.
+ */
+static void watchdog(struct stw_wait *w)
+{
+	uint64_t now = timer_count();
+	uint64_t stall = ns_to_ticks(STW_STALL_MS * 1000000ULL);
+	if (stall < 3 * (timer_freq() / timer_tick_hz()))
+		stall = 3 * (timer_freq() / timer_tick_hz()); /* 3 ticks */
+	if (now - w->last_check > stall)
+		w->unwatched += now - w->last_check;
+	w->last_check = now;
+	uint64_t waited_ns = ticks_to_ns(now - t_request);
+	uint64_t watched_ns = ticks_to_ns(now - t_request - w->unwatched);
+	char who[200];
+	if (waited_ns < w->next_warn_ns && watched_ns < panic_ns)
+		return;
+	if (!silent_cores(w->gen, w->mask, who, sizeof who))
+		return; /* they all parked just now: the caller sees the count */
+	if (watched_ns >= panic_ns) {
+		describe_silent(w->reason, w->gen, w->mask, waited_ns,
+				"did not answer IPI_STOP within");
+		if (w->unwatched)
+			kprintf("stop-the-world (%s): %llu ms of the wait, when this core itself "
+				"did not run, not counted toward stw_panic\n",
+				w->reason, ms(ticks_to_ns(w->unwatched)));
+		panic("stop-the-world: no answer from %s within %llu ms (stw_panic)", who,
+		      ms(panic_ns));
+	}
+	if (w->next_warn_ns == warn_ns) {
+		describe_silent(w->reason, w->gen, w->mask, waited_ns,
+				"has not answered IPI_STOP after");
+		kprintf("stop-the-world (%s): still waiting; panic after %llu ms (stw_panic)\n",
+			w->reason, ms(panic_ns));
+	} else {
+		kprintf("stop-the-world (%s): still waiting after %llu ms for %s\n", w->reason,
+			ms(waited_ns), who);
+	}
+	while (w->next_warn_ns <= waited_ns) /* the next doubling after now */
+		w->next_warn_ns *= 2;
 }
 
 void stop_the_world(const char *reason)
@@ -187,15 +345,17 @@ void stop_the_world(const char *reason)
 	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
 	ipi_send_mask(mask, IPI_STOP);
 
-	uint64_t deadline = t_request + ns_to_ticks(watchdog_ns);
+	struct stw_wait w = {reason, g, mask, warn_ns, t_request, 0};
 	/* acquire: every parked core's frame and its work before parking are
 	 * visible once we see its increment */
 	while (__atomic_load_n(&acks, __ATOMIC_ACQUIRE) < n) {
-		if (timer_count() > deadline)
-			diagnose_and_panic(g, mask);
+		watchdog(&w);
 		wait_for_event_or_tick(&acks, n, true);
 	}
 	t_parked = timer_count();
+	if (w.next_warn_ns != warn_ns) /* we warned: say that it ended well */
+		kprintf("stop-the-world (%s): every core answered after %llu ms\n", reason,
+			ms(ticks_to_ns(t_parked - t_request)));
 	me->doing = was;
 }
 

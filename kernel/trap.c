@@ -109,8 +109,16 @@ void fault_expect_begin(void)
 {
 	struct cpu *c = this_cpu();
 	c->fault_esr = c->fault_far = c->fault_elr = 0;
+	c->fault_resume = 0;
 	c->fault_armed = true;
 	barrier(); /* armed before the faulting instruction the caller runs next */
+}
+
+void fault_expect_resume(uint64_t pc)
+{
+	fault_expect_begin();
+	this_cpu()->fault_resume = pc;
+	barrier(); /* armed before the code that may fault runs */
 }
 
 uint64_t fault_expect_end(uint64_t *far, uint64_t *elr)
@@ -145,7 +153,9 @@ void trap_sync(struct trap_frame *tf)
 		c->fault_esr = tf->esr;
 		c->fault_far = tf->far;
 		c->fault_elr = tf->elr;
-		tf->elr += 4; /* skip the faulting instruction: all are 4 bytes */
+		/* skip the faulting instruction (all are 4 bytes), or resume
+		 * where the caller asked */
+		tf->elr = c->fault_resume ? c->fault_resume : tf->elr + 4;
 		return;
 	}
 	char reason[160];

@@ -5,7 +5,14 @@
 #ifndef TRAP_H
 #define TRAP_H
 
-#define TRAP_FRAME_SIZE (36 * 8)
+/*
+ * The frame's layout, shared with boot/vectors.S: the general registers and
+ * the exception registers first (their offsets never change: the collector
+ * and the panic report read x[] and sp), then the FP/SIMD state.
+ */
+#define TF_FPCR		(36 * 8) /* fpcr, then fpsr */
+#define TF_Q		(38 * 8) /* q0..q31, 16 bytes each, 16-byte aligned */
+#define TRAP_FRAME_SIZE (TF_Q + 32 * 16)
 
 /* What kind of unexpected exception trap_unexpected() got. */
 #define TRAP_FIQ	 1
@@ -24,9 +31,17 @@ struct trap_frame {
 	uint64_t spsr; /* its PSTATE */
 	uint64_t esr; /* why (for synchronous exceptions) */
 	uint64_t far; /* the faulting address (aborts) */
+	/* The interrupted context's FP/SIMD state: newlib (printf, memset,
+	 * strchr) uses the vector registers, and handlers call it. */
+	uint64_t fpcr; /* FPCR: rounding mode, flush-to-zero, default NaN */
+	uint64_t fpsr; /* FPSR: the cumulative exception flags */
+	uint64_t q[32][2]; /* q0..q31: [0] the low 64 bits (d0..d31), [1] the high */
 };
 
 _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "frame layout matches vectors.S");
+_Static_assert(__builtin_offsetof(struct trap_frame, fpcr) == TF_FPCR, "fpcr offset");
+_Static_assert(__builtin_offsetof(struct trap_frame, q) == TF_Q, "q offset");
+_Static_assert(TF_Q % 16 == 0 && TRAP_FRAME_SIZE % 16 == 0, "q slots and SP stay 16-byte aligned");
 
 void trap_sync(struct trap_frame *tf);
 void trap_irq(struct trap_frame *tf);
@@ -39,6 +54,9 @@ void trap_unexpected(struct trap_frame *tf, int kind);
  */
 void fault_expect_begin(void);
 uint64_t fault_expect_end(uint64_t *far, uint64_t *elr);
+/* The same, but a fault resumes at pc instead of the next instruction (the
+ * litmus runner's generated code: its fault exit, see kernel/litmus/gen.c). */
+void fault_expect_resume(uint64_t pc);
 
 /* ESR decoding, shared by the panic report and the tests. */
 const char *esr_class_name(uint64_t esr);

@@ -2,8 +2,9 @@
  * test_stop.c — the all-cores stop: busy cores freeze, idle cores park, two
  * or more requesters at once do not deadlock, a core with interrupts masked
  * delays the stop, and 10,000 stops in a row from rotating requesters while
- * tasks come and go.  (The watchdog that panics on a core that never answers
- * is tested by booting run=crash:stw-watchdog: see tests/run.py.)
+ * tasks come and go.  (The watchdog, which warns about a slow core and
+ * panics on one that never answers, is tested by booting run=crash:stw-slow
+ * and run=crash:stw-watchdog: see tests/run.py.)
  */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -161,11 +162,13 @@ KTEST(stop, every_core_requests_at_once)
 /* ---- a core with interrupts masked for a while ---- */
 
 static int masked_started;
+static uint64_t masked_at; /* timer_ns() when it masked; published by "masked now" */
 
 static int64_t mask_for_a_while(void *arg)
 {
 	uint64_t ns = (uint64_t)(uintptr_t)arg;
 	uint64_t flags = irq_save();
+	masked_at = timer_ns();
 	__atomic_store_n(&masked_started, 1, __ATOMIC_RELEASE); /* "masked now" */
 	delay_ns(ns);
 	irq_restore(flags);
@@ -178,21 +181,29 @@ KTEST(stop, a_masked_core_delays_the_stop)
 		KSKIP("needs two cores");
 	int other = -1;
 	for_each_online_cpu(c) if (c->id != cpu_id()) other = c->id;
-	masked_started = 0;
-	struct task *t = task_create_on(other, true, "masked", mask_for_a_while,
-					(void *)(uintptr_t)(40 * MS), 0);
-	KASSERT(t != NULL);
-	/* acquire: pairs with "masked now" */
-	while (!__atomic_load_n(&masked_started, __ATOMIC_ACQUIRE))
-		task_sleep_ns(MS / 2);
-	uint64_t t0 = timer_ns();
-	stop_the_world("test: masked core");
-	uint64_t waited = timer_ns() - t0;
-	KASSERT_EQ(others_parked(), cpus_online() - 1);
-	start_the_world();
-	KASSERT_EQ(task_join(t), 0);
-	/* it had most of its 40 ms left when we asked */
-	KASSERT_GE(waited, 20 * MS);
+	/* A busy host may run this task late: a try counts only if it asked
+	 * while the other core had at least 10 of its 40 ms masked left. */
+	for (int try = 0; try < 5; try++) {
+		masked_started = 0;
+		struct task *t = task_create_on(other, true, "masked", mask_for_a_while,
+						(void *)(uintptr_t)(40 * MS), 0);
+		KASSERT(t != NULL);
+		/* acquire: pairs with "masked now" */
+		while (!__atomic_load_n(&masked_started, __ATOMIC_ACQUIRE))
+			task_sleep_ns(MS / 2);
+		uint64_t asked = timer_ns();
+		stop_the_world("test: masked core");
+		uint64_t stopped = timer_ns();
+		KASSERT_EQ(others_parked(), cpus_online() - 1);
+		start_the_world();
+		KASSERT_EQ(task_join(t), 0);
+		if (asked - masked_at > 30 * MS)
+			continue;
+		/* the stop cannot complete before the core unmasks */
+		KASSERT_GE(stopped - masked_at, 40 * MS);
+		return;
+	}
+	KSKIP("in 5 tries, never asked while the core was masked (a busy host)");
 }
 
 /* ---- 10,000 stops from rotating requesters, while tasks come and go ---- */
