@@ -93,6 +93,30 @@ static void __attribute__((noinline)) scan_own_stack(struct task *t, void (*visi
 	scan_range(sp, t->stack_hi, visit);
 }
 
+/* Every register a parked core's trap frame holds: x0-x30, and q0-q31
+ * too, since newlib's memcpy and friends (built with SIMD) can hold a
+ * pointer only in a vector register for a moment. */
+static void scan_frame_regs(const struct trap_frame *tf, void (*visit)(uintptr_t v))
+{
+	for (int i = 0; i < 31; i++)
+		visit(tf->x[i]);
+	for (int i = 0; i < 32; i++) {
+		visit(tf->q[i][0]);
+		visit(tf->q[i][1]);
+	}
+}
+
+/* A switched-out task's saved registers: x19-x30 and d8-d15 (switch.S). */
+static void scan_context_regs(const struct context *ctx, void (*visit)(uintptr_t v))
+{
+	const uint64_t *r = &ctx->x19;
+	for (size_t i = 0; i < offsetof(struct context, sp) / 8; i++)
+		visit(r[i]);
+	const uint64_t *d = &ctx->d8;
+	for (int i = 0; i < 8; i++)
+		visit(d[i]);
+}
+
 static void check_sp(struct task *t, uint64_t sp)
 {
 	if (sp < t->stack_lo || sp > t->stack_hi)
@@ -128,8 +152,7 @@ bool scan_task_roots(struct task *t, void (*visit)(uintptr_t v), bool world_stop
 		if (!tf || cpus[c].current != t)
 			panic("gc: task %d '%s' is running on cpu%d, which is not parked", t->id,
 			      t->name, c);
-		for (int i = 0; i < 31; i++)
-			visit(tf->x[i]);
+		scan_frame_regs(tf, visit);
 		check_sp(t, tf->sp);
 		scan_range(tf->sp, t->stack_hi, visit);
 		return true;
@@ -138,9 +161,7 @@ bool scan_task_roots(struct task *t, void (*visit)(uintptr_t v), bool world_stop
 	case TASK_WAITING: {
 		/* Not running, and we hold its lock (or the world is stopped): its
 		 * registers are in t->ctx, the rest of its state on its stack. */
-		const uint64_t *r = &t->ctx.x19;
-		for (size_t i = 0; i < offsetof(struct context, sp) / 8; i++)
-			visit(r[i]);
+		scan_context_regs(&t->ctx, visit);
 		check_sp(t, t->ctx.sp);
 		scan_range(t->ctx.sp, t->stack_hi, visit);
 		return true;
@@ -418,8 +439,7 @@ void mark_terminate(void)
 	{
 		struct trap_frame *tf = stw_frame(c->id);
 		if (tf && c->current && c->current != gc.owner)
-			for (int i = 0; i < 31; i++)
-				gc_shade(tf->x[i]);
+			scan_frame_regs(tf, gc_shade);
 	}
 	gc_step_end(GC_S2_REGS);
 	drain_stopped();

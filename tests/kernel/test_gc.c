@@ -216,6 +216,51 @@ KTEST(gc, register_only_objects_of_a_running_task_survive)
 	verify_restore();
 }
 
+/* The same, with the list's only copy in a vector register (v5): newlib's
+ * SIMD memcpy can hold a pointer there, so a parked core's q registers are
+ * roots too. */
+static int64_t vector_holder(void *arg)
+{
+	(void)arg;
+	struct obj *r = build(20, 99);
+	uintptr_t h = HIDE(r);
+	if (!r)
+		return -1;
+	r = NULL;
+	/* Unhide straight into d5, through x9 (cleared): no x register keeps it. */
+	__asm__ volatile("eor x9, %0, %1\n\t"
+			 "fmov d5, x9\n\t"
+			 "mov x9, xzr"
+			 :
+			 : "r"(h), "r"(0x5a5a5a5a5a5a5a5aULL)
+			 : "x9", "v5");
+	h = 0;
+	while (!spin_stop)
+		__asm__ volatile("" ::: "memory"); /* kernel C never touches v5 */
+	uint64_t back;
+	__asm__ volatile("fmov %0, d5\n\t"
+			 "fmov d5, xzr"
+			 : "=r"(back)
+			 :
+			 : "v5");
+	return check((struct obj *)back, 20, 99) ? 1 : 0;
+}
+
+KTEST(gc, a_running_tasks_vector_register_is_a_root)
+{
+	if (cpus_online() < 2)
+		KSKIP("needs a second core for the task that never yields");
+	verify_on();
+	spin_stop = 0;
+	struct task *t = task_create_on(other_core(), true, "vec-holder", vector_holder, NULL, 0);
+	KASSERT(t != NULL);
+	for (int i = 0; i < 3; i++)
+		gc_collect();
+	spin_stop = 1;
+	KASSERT_EQ(task_join(t), 1);
+	verify_restore();
+}
+
 /* The collecting task's own callers: pointers that one of them holds only
  * in callee-saved registers (x19-x28, one object each) while it calls
  * gc_collect.  The collector's own functions save whichever of those they
@@ -469,6 +514,14 @@ KTEST(gc, stats_add_up)
 		sum2 += s.step_ns[i];
 	KASSERT_EQ(sum1, s.stop1_ns);
 	KASSERT_EQ(sum2, s.stop2_ns);
+	if (cpus_online() > 1) {
+		/* Parking another core and letting it go take an IPI each way:
+		 * never nothing. */
+		KASSERT_GT(s.step_ns[GC_S1_PARK], 0);
+		KASSERT_GT(s.step_ns[GC_S1_RELEASE], 0);
+		KASSERT_GT(s.step_ns[GC_S2_PARK], 0);
+		KASSERT_GT(s.step_ns[GC_S2_RELEASE], 0);
+	}
 	KASSERT_GT(s.snapshot_len, 0);
 	KASSERT_GE(s.stacks_scanned, 1); /* at least this task */
 	KASSERT_LE(s.stacks_at_stop2, s.stacks_scanned);
