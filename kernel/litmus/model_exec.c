@@ -529,8 +529,23 @@ static int add_state(struct model *m, const uint64_t *values, bool pos)
 
 /* ---------------------------------------------------------------- the search */
 
-/* The outcome --why explains: the proposition, or for a forall its negation. */
-static bool outcome(const struct model *m, bool holds)
+int model_exec_axiom(const struct model *m, bool locations, int *bad, uint64_t *out)
+{
+	const struct model_exec *x = &m->x;
+	*bad = -1;
+	for (int l = 0; locations && l < m->t->nlocs; l++) {
+		*bad = l;
+		if (!coherent(m, l))
+			return MODEL_AX_INTERNAL;
+		if (!atomic(x, l))
+			return MODEL_AX_ATOMIC;
+	}
+	*bad = -1;
+	model_exec_ob(m, out);
+	return acyclic(out, x->n == 64 ? ~0ull : bit(x->n) - 1) ? MODEL_AX_NONE : MODEL_AX_EXTERNAL;
+}
+
+bool model_exec_outcome(const struct model *m, bool holds)
 {
 	return m->t->cond.quant == LITMUS_FORALL ? !holds : holds;
 }
@@ -539,27 +554,16 @@ static void visit(struct model *m)
 {
 	struct model_exec *x = &m->x;
 	uint64_t out[MODEL_MAX_EVENTS], values[LITMUS_MAX_OBSERVED];
-	uint64_t all = x->n == 64 ? ~0ull : bit(x->n) - 1;
-	int axiom = MODEL_AX_NONE, bad = -1;
+	bool why = m->flags & MODEL_WHY;
+	int bad;
 	for (int g = 0; g < x->n; g++)
 		x->rfto[g] = 0;
 	for (int g = 0; g < x->n; g++)
 		if (x->kind[g] == MODEL_R && x->rf[g] >= 0)
 			x->rfto[x->rf[g]] |= bit(g);
-	if (m->flags & MODEL_WHY) { /* the locations passed every choice on */
-		for (int l = 0; l < m->t->nlocs && !axiom; l++) {
-			if (!coherent(m, l))
-				axiom = MODEL_AX_INTERNAL, bad = l;
-			else if (!atomic(x, l))
-				axiom = MODEL_AX_ATOMIC, bad = l;
-		}
-	}
-	if (!axiom) {
-		model_exec_ob(m, out);
-		if (!acyclic(out, all))
-			axiom = MODEL_AX_EXTERNAL;
-	}
-	bool why = m->flags & MODEL_WHY;
+	/* Without MODEL_WHY the locations passed on coherent, atomic choices
+	 * only; with it, everything. */
+	int axiom = model_exec_axiom(m, why, &bad, out);
 	bool holds = (!axiom || why) && model_exec_state(m, values);
 	if (!axiom) {
 		m->candidates++;
@@ -575,13 +579,13 @@ static void visit(struct model *m)
 	} else if (axiom == MODEL_AX_EXTERNAL) {
 		m->candidates++;
 	}
-	if (why && outcome(m, holds)) {
+	if (why && model_exec_outcome(m, holds)) {
 		int len = 0;
 		if (axiom == MODEL_AX_INTERNAL) {
 			model_exec_coherence(m, bad, out);
 			len = model_shortest_cycle(out, x->locm[bad], NULL);
 		} else if (axiom == MODEL_AX_EXTERNAL) {
-			len = model_shortest_cycle(out, all, NULL);
+			len = model_shortest_cycle(out, x->n == 64 ? ~0ull : bit(x->n) - 1, NULL);
 		}
 		model_why_note(m, axiom, bad, len);
 	}

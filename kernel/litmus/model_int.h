@@ -70,6 +70,14 @@ void model_exec_ob(const struct model *m, uint64_t *out);
 void model_exec_coherence(const struct model *m, int loc, uint64_t *out);
 /* The final state of m->x into values[]; returns the proposition's truth. */
 bool model_exec_state(const struct model *m, uint64_t *values);
+/* The first axiom m->x breaks (enum model_axiom; MODEL_AX_NONE: allowed),
+ * *bad its location; with locations false only the external axiom is
+ * checked (the enumeration guarantees the others).  out[]: ob's edges.
+ * Needs m->x.rfto. */
+int model_exec_axiom(const struct model *m, bool locations, int *bad, uint64_t *out);
+/* Does a final state with the proposition's truth holds have the outcome
+ * --why explains (the proposition; for forall, its negation)? */
+bool model_exec_outcome(const struct model *m, bool holds);
 
 /* ---------------------------------------------------------------- model_why.c */
 

@@ -5,7 +5,8 @@
  * A thread runs alone here, as an interpreter of its instructions.  Each read
  * is a choice point: it may return any value its location can hold (the
  * location's initial value, or a value some path of some thread writes to
- * it).  A store-exclusive is a choice point too (it succeeds or fails).  The
+ * it).  A store-exclusive is a choice point too (it succeeds or fails), and
+ * so is a successful CAS (Rs's new value taken from memory or from Rs).  The
  * choices made along a path are recorded (trace->choice[]); the paths are
  * enumerated like an odometer: run with a prefix of fixed choices, taking the
  * first option at every later point, then advance the last point that has
@@ -19,8 +20,9 @@
  * k writes can make (a write whose value comes from a read of a value the
  * previous write made).  In an allowed execution such chains never repeat a
  * write (a value cycle would be a dependency cycle through rf, which
- * ordered-before forbids), so as many rounds as a path can have writes are
- * enough, and the rounds stop there even if the domains still grow (as they
+ * ordered-before forbids), so as many rounds as an execution can have
+ * writes (every thread's stores, times the unrolling) are enough, and the
+ * rounds stop there even if the domains still grow (as they
  * do for an increment that could read its own result: LDADD).  A trace may
  * read a value no write in its execution provides: model_exec.c pairs every
  * read with a write of the same value, so such a trace takes part in none.
@@ -70,14 +72,23 @@ static void fail_insn(struct model *m, int th, const struct litmus_insn *in, con
 	sb_puts(&sb, ": ");
 	sb_puts(&sb, insn);
 	sb_puts(&sb, what);
-	if (show_addr) {
+	if (!show_addr)
+		return;
+	/* Near a location's token: name it ("x+8"); else the number. */
+	uint64_t i = (addr - ADDR_BASE) / ADDR_STRIDE;
+	if (addr >= ADDR_BASE && i < (uint64_t)m->t->nlocs) {
+		sb_puts(&sb, m->t->loc[i].name);
+		sb_putc(&sb, '+');
+		sb_putu(&sb, (addr - ADDR_BASE) % ADDR_STRIDE);
+	} else {
 		sb_puthex(&sb, addr);
-		sb_puts(&sb, ", which is no location of the test (the model knows whole "
-			     "locations only)");
 	}
+	sb_puts(&sb, ", which is no location of the test (the model knows whole locations only)");
 }
 
-static void fail_limit(struct model *m, int th, const char *what, int limit)
+/* "test too large: P1 makes more than 32 memory accesses on one path
+ * (limit 32)": verb, then the limit, then what (th < 0: the whole test). */
+static void fail_limit(struct model *m, int th, const char *verb, int limit, const char *what)
 {
 	struct strbuf sb;
 	if (!model_fail(m, 0, 0, &sb))
@@ -88,6 +99,10 @@ static void fail_limit(struct model *m, int th, const char *what, int limit)
 		sb_putu(&sb, (uint64_t)th);
 		sb_puts(&sb, " ");
 	}
+	sb_puts(&sb, verb);
+	sb_puts(&sb, " more than ");
+	sb_putu(&sb, (uint64_t)limit);
+	sb_puts(&sb, " ");
 	sb_puts(&sb, what);
 	sb_puts(&sb, " (limit ");
 	sb_putu(&sb, (uint64_t)limit);
@@ -254,8 +269,8 @@ static int choose(struct model *m, int th, struct model_work *w, int nopt)
 {
 	int k = w->nchoice;
 	if (k >= MODEL_MAX_TEV) {
-		fail_limit(m, th, "passes more than 32 reads or store-exclusives on one path",
-			   MODEL_MAX_TEV);
+		fail_limit(m, th, "passes", MODEL_MAX_TEV,
+			   "choice points (reads, store-exclusives) on one path");
 		return -1;
 	}
 	w->nchoice++;
@@ -271,7 +286,7 @@ static int new_event(struct model *m, int th, struct model_work *w, int pc, int 
 		     uint64_t value, unsigned flags)
 {
 	if (w->tr.nev >= MODEL_MAX_TEV) {
-		fail_limit(m, th, "makes more than 32 memory accesses on one path", MODEL_MAX_TEV);
+		fail_limit(m, th, "makes", MODEL_MAX_TEV, "memory accesses on one path");
 		return -1;
 	}
 	int e = w->tr.nev++;
@@ -422,7 +437,7 @@ static void pair(struct model_work *w, int r, int wr)
 static int fence(struct model *m, int th, struct model_work *w, const struct litmus_insn *in)
 {
 	if (w->nfence >= MODEL_MAX_FENCES) {
-		fail_limit(m, th, "executes more than 32 barriers on one path", MODEL_MAX_FENCES);
+		fail_limit(m, th, "executes", MODEL_MAX_FENCES, "barriers on one path");
 		return -1;
 	}
 	struct model_fence *f = &w->fence[w->nfence++];
@@ -729,8 +744,7 @@ static int run_path(struct model *m, int th, struct model_work *w)
 	int pc = 0;
 	while (pc < thr->ninsns) {
 		if (w->steps >= MODEL_MAX_STEPS) {
-			fail_limit(m, th, "executes more than 512 instructions on one path",
-				   MODEL_MAX_STEPS);
+			fail_limit(m, th, "executes", MODEL_MAX_STEPS, "instructions on one path");
 			return PATH_ERROR;
 		}
 		int next, r = step(m, th, w, pc, &next);
@@ -762,7 +776,9 @@ static int add_value(struct model *m, int loc, uint64_t v, bool *grew)
 		if (model_fail(m, 0, 0, &sb)) {
 			sb_puts(&sb, "test too large: location ");
 			sb_puts(&sb, m->t->loc[loc].name);
-			sb_puts(&sb, " can hold more than 16 values (limit ");
+			sb_puts(&sb, " can hold more than ");
+			sb_putu(&sb, MODEL_MAX_VALUES);
+			sb_puts(&sb, " values (limit ");
 			sb_putu(&sb, MODEL_MAX_VALUES);
 			sb_puts(&sb, ")");
 		}
@@ -776,7 +792,7 @@ static int add_value(struct model *m, int loc, uint64_t v, bool *grew)
 static int keep_trace(struct model *m, struct model_work *w, bool *grew)
 {
 	if (m->ntraces >= MODEL_MAX_TRACES) {
-		fail_limit(m, -1, "has more than 1024 thread paths", MODEL_MAX_TRACES);
+		fail_limit(m, -1, "has", MODEL_MAX_TRACES, "thread paths");
 		return -1;
 	}
 	model_local_order(w, NULL);

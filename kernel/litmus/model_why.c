@@ -76,6 +76,8 @@ void model_why_note(struct model *m, int axiom, int loc, int len)
 		y->witness = true;
 	} else {
 		y->forbidden[axiom]++;
+		if (y->witness) /* the outcome is allowed: the witness is the example */
+			return;
 		/* The example: an execution that is coherent and atomic if
 		 * there is one (its ordered-before cycle is what the test is
 		 * about), then the shortest cycle; an atomicity break has
@@ -159,16 +161,27 @@ static void put_place_cond(const struct model *m, struct strbuf *sb)
 						      : "the condition's outcome");
 }
 
-/* Rebuild the execution model_why_note kept. */
-static bool rebuild(struct model *m)
+/* Rebuild the execution model_why_note kept, and check it is what it was
+ * kept as: it has the outcome, and breaks the axiom it was counted under
+ * (none for a witness).  False with an error otherwise. */
+static bool rebuild(struct model *m, int axiom)
 {
 	struct model_why *y = &m->why;
-	if (!model_exec_build(m, y->cur))
-		return false;
-	memcpy(m->x.rf, y->rf, sizeof y->rf);
-	memcpy(m->x.rank, y->rank, sizeof y->rank);
-	model_exec_co(m);
-	return true;
+	uint64_t out[MODEL_MAX_EVENTS], values[LITMUS_MAX_OBSERVED];
+	int bad;
+	struct strbuf sb;
+	if (model_exec_build(m, y->cur)) {
+		memcpy(m->x.rf, y->rf, sizeof y->rf);
+		memcpy(m->x.rank, y->rank, sizeof y->rank);
+		model_exec_co(m);
+		if (model_exec_axiom(m, true, &bad, out) == axiom &&
+		    model_exec_outcome(m, model_exec_state(m, values)))
+			return true;
+	}
+	if (model_fail(m, 0, 0, &sb))
+		sb_puts(&sb, "internal error: the example execution kept for --why is not what it "
+			     "was counted as");
+	return false;
 }
 
 static void explain_cycle(struct model *m, const struct model_out *out, struct strbuf *sb)
@@ -298,9 +311,9 @@ int model_explain(struct model *m, const struct model_out *out, struct litmus_er
 		}
 		sb_puts(&sb, "; one of them:");
 		emit(out, &sb);
-		y->axiom = MODEL_AX_NONE;
-		if (rebuild(m))
-			explain_witness(m, out, &sb);
+		if (!rebuild(m, MODEL_AX_NONE))
+			return -1;
+		explain_witness(m, out, &sb);
 		return m->failed ? -1 : 0;
 	}
 	if (!forbidden) {
@@ -326,7 +339,7 @@ int model_explain(struct model *m, const struct model_out *out, struct litmus_er
 	}
 	sb_puts(&sb, "); a shortest cycle:");
 	emit(out, &sb);
-	if (!rebuild(m))
+	if (!rebuild(m, y->axiom))
 		return -1;
 	if (y->axiom == MODEL_AX_ATOMIC)
 		explain_atomic(m, out, &sb);
