@@ -157,7 +157,7 @@ def run_host(res):
         res.add("host: tests/host/Makefile", False, "missing")
         return
     p = subprocess.run(["make", "--no-print-directory", "-f", "tests/host/Makefile", "run",
-                        f"B={os.path.join(BUILD, 'host')}"],
+                        f"B={os.path.relpath(os.path.join(BUILD, 'host'), ROOT)}"],
                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode("utf-8", "replace")
     passed = sum(int(n) for n in re.findall(r"^\[  PASSED  \] (\d+) test", out, re.M))
