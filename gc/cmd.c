@@ -19,7 +19,7 @@ static const char *const usage[] = {
     "  gc inject publish-early|off   the task slice publishes its new array before the copy",
     "  gc verify on|off        check every mark and poison freed memory",
     "  gc auto on|off          cycles started by allocation",
-    "  gc bench                stop-1 pause with 10, 1,000 and 100,000 tasks",
+    "  gc bench                both pauses with 10, 1,000 and 100,000 tasks",
     NULL,
 };
 
@@ -150,10 +150,11 @@ int gc_bench(void)
 {
 	static const size_t sizes[] = {10, 1000, 100000};
 	uint64_t first_median = 0, last_median = 0;
-	kprintf("gc bench: stop-1 pause (request to release, median of %d cycles) against the "
+	kprintf("gc bench: the pauses (request to release, median of %d cycles) against the "
 		"length of the task slice\n",
 		BENCH_CYCLES);
-	kprintf("  tasks    stop1 median   stop1 max   stop2 median   copy-the-slice pause (median)\n");
+	kprintf(
+	    "  tasks    stop1 median   stop1 max   stop2 median   copy-the-slice pause (median)\n");
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		size_t len, cap, arrays;
 		alltasks_stats(&len, &cap, &arrays);

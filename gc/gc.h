@@ -80,8 +80,8 @@ struct gc_cycle_stats {
 	enum gc_mode mode;
 	bool inject;
 	bool verified; /* the verifier ran in stop 2 and found every mark right */
-	uint64_t stop1_ns, stop2_ns; /* the two pauses: request to release */
-	uint32_t step_ns[GC_NSTEPS]; /* where they went: the stop 1 steps sum to stop1_ns,
+	uint64_t stop1_ns, stop2_ns; /* the two pauses: request until every core is out */
+	uint64_t step_ns[GC_NSTEPS]; /* where they went: the stop 1 steps sum to stop1_ns,
 					the stop 2 ones to stop2_ns */
 	uint64_t mark_ns; /* from the end of stop 1 to the start of stop 2 */
 	uint64_t sweep_ns; /* from the end of stop 2 until the last span was swept */

@@ -43,7 +43,9 @@
  *
  * On every other core, the IPI_STOP handler (interrupts masked throughout):
  *   read gen (acquire); save the frame; acks += 1 (release);
- *   WFI until released == gen (acquire); acks -= 1 (release); return.
+ *   WFI until released == gen (acquire), with its tick held off (a due tick
+ *   would end every WFI and make the core spin: timer.c); acks -= 1
+ *   (release); return.
  *
  * Invariants (checked by the Promela model in tests/model/, and by the
  * tests in tests/kernel/test_stop.c):
@@ -78,6 +80,7 @@ static int acks;
 static uint64_t released;
 static struct trap_frame *frames[MAX_CPUS];
 static uint64_t parked_gen[MAX_CPUS]; /* for the watchdog's diagnosis */
+static uint64_t park_wakeups[MAX_CPUS]; /* times each core's wfi ended while parked */
 static uint64_t warn_ns = STW_WATCHDOG_MS_DEFAULT * 1000000ULL; /* set at boot */
 static uint64_t panic_ns = STW_PANIC_MS_DEFAULT * 1000000ULL; /* set at boot */
 static int expected_acks; /* written by the owner before gen's release */
@@ -149,9 +152,19 @@ bool world_stopped(void)
 	return __atomic_load_n(&owner, __ATOMIC_ACQUIRE) >= 0;
 }
 
+uint64_t stw_park_wakeups(int cpu)
+{
+	/* relaxed: a statistic (one writer, the core itself) */
+	return cpu >= 0 && cpu < MAX_CPUS ? __atomic_load_n(&park_wakeups[cpu], __ATOMIC_RELAXED)
+					  : 0;
+}
+
 struct trap_frame *stw_frame(int cpu)
 {
-	/* acquire: pairs with the parked core's release (its acks increment) */
+	/* acquire: redundant, kept for callers outside the stop.  What orders
+	 * the frame for the owner is its acquire load of acks (stop_the_world),
+	 * which read every parked core's release increment; each core stored
+	 * frames[id] (relaxed) and its trap frame before that increment. */
 	return cpu >= 0 && cpu < MAX_CPUS ? __atomic_load_n(&frames[cpu], __ATOMIC_ACQUIRE) : NULL;
 }
 
@@ -400,6 +413,8 @@ void stw_park(struct trap_frame *tf)
 	int own = __atomic_load_n(&owner, __ATOMIC_RELAXED); /* set before gen was released */
 	if (now == expected_acks && own >= 0)
 		ipi_send(own, IPI_WAKE); /* the last one in wakes the owner */
+	/* Our tick must not end every wfi below once it falls due (timer.c). */
+	uint64_t tick = timer_tick_hold();
 	/* acquire: pairs with the owner's release of `released` */
 	while (__atomic_load_n(&released, __ATOMIC_ACQUIRE) != g) {
 		if (panic_in_progress())
@@ -408,7 +423,10 @@ void stw_park(struct trap_frame *tf)
 		 * wfi): the owner's IPI_WAKE, or a panic's IPI.  Under QEMU this
 		 * also gives the host CPU back instead of spinning. */
 		wfi();
+		/* relaxed: a statistic; only this core writes it */
+		__atomic_store_n(&park_wakeups[id], park_wakeups[id] + 1, __ATOMIC_RELAXED);
 	}
+	timer_tick_resume(tick); /* a tick missed while parked comes after the handler */
 	__atomic_store_n(&frames[id], NULL, __ATOMIC_RELAXED); /* before the decrement */
 	cpus[id].doing = was;
 	/* release: we are out of the handler's shared state before the owner

@@ -53,6 +53,10 @@ void start_the_world(void);
 bool world_stopped(void);
 /* The interrupted context of a parked core (NULL if not parked). */
 struct trap_frame *stw_frame(int cpu);
+/* How many times core cpu's wfi has ended while it was parked, since boot:
+ * about once per stop (the release), however long the stop, because its
+ * tick is held off while it is parked. */
+uint64_t stw_park_wakeups(int cpu);
 /* The IPI_STOP handler (kernel/ipi.c). */
 void stw_park(struct trap_frame *tf);
 

@@ -60,3 +60,27 @@ unsigned timer_tick_hz(void)
 {
 	return tick_hz;
 }
+
+/*
+ * Why hold the tick: a core waiting in wfi with interrupts masked wakes on
+ * any pending interrupt, masked or not.  Once its tick falls due, the tick
+ * stays pending (nobody takes it), and every later wfi returns at once: the
+ * core spins.  Under QEMU a spinning vCPU takes a host CPU from the vCPUs the
+ * stop is waiting for (measured with -smp 4 on 2 host CPUs: 70% of parked
+ * cores spun, and parking took 5-9 ms instead of 0.2 ms).  IMASK lowers the
+ * timer's output, so the interrupt is no longer pending; the compare value
+ * is kept, and unmasking raises it again if it is due.
+ */
+uint64_t timer_tick_hold(void)
+{
+	uint64_t ctl = read_sysreg(cntv_ctl_el0);
+	write_sysreg(cntv_ctl_el0, ctl | CNTV_CTL_IMASK);
+	isb(); /* the mask is in effect before the caller's wfi */
+	return ctl;
+}
+
+void timer_tick_resume(uint64_t held)
+{
+	write_sysreg(cntv_ctl_el0, held);
+	isb(); /* a due tick is raised again before we go on (and unmask) */
+}

@@ -26,4 +26,11 @@ void timer_start_tick(unsigned hz);
 void timer_tick_irq(void);
 unsigned timer_tick_hz(void);
 
+/* Hold this core's tick off (interrupts masked, e.g. parked in a stop): a
+ * tick that falls due meanwhile does not raise its interrupt, so a wfi
+ * still sleeps; timer_tick_resume delivers it late.  Returns what
+ * timer_tick_resume needs. */
+uint64_t timer_tick_hold(void);
+void timer_tick_resume(uint64_t held);
+
 #endif

@@ -70,14 +70,25 @@
  * a symmetric barrier (all threads leave it at about the same moment, so
  * they sweep in step), every few iterations rather than every one.
  *     ldr x9, [sp, #ROW_SYNC] ; cbz x9, on
- *     ldr x10, [sp, #ROW_LEAD]
+ *     ldr x10, [sp, #ROW_LEAD] ; lsr x15, x10, #32 ; mov w10, w10
  *  1: ldxr x11, [x9] ; add x11, x11, #1 ; stxr w12, x11, [x9] ; cbnz w12, 1b
- *     wait until [x9] >= x10 (yield, windows)
- *     ldr x10, [sp, #ROW_SKEW] ; 2: subs x10, x10, #1 ; b.hs 2b
+ *     cbz x15, 2f
+ *     wait until [x9] >= x10 (the thread count: ROW_LEAD's low half), or
+ *     give up after x15 (ROW_LEAD's high half) rounds of LITMUS_SPIN_WINDOW
+ *     spins and a window; then str x15, [sp, #ROW_LEAD]: the rounds left
+ *     (0: it gave up), which the runner reads
+ *  2:
+ *     ldr x10, [sp, #ROW_SKEW] ; 3: subs x10, x10, #1 ; b.hs 3b
  *  on:
  * The delay (ROW_SKEW, random per meeting point and thread) moves the
  * threads a little apart or together, so that over many meetings their
- * relative timing covers the narrow window a reordering needs.
+ * relative timing covers the narrow window a reordering needs.  A meeting
+ * only helps timing, so its patience is bounded (-patience, in rounds; the
+ * runner sets it to 0 for a while on a worker whose meetings time out):
+ * under QEMU with more vCPUs than host CPUs the others may not be running
+ * at all, and waiting for the host to schedule them would cost a host
+ * time slice per meeting.  (A thread that gives up has counted itself, so
+ * a late one still finds the count complete and does not wait.)
  *
  * No barrier instruction is added around the body: the harness orders
  * nothing the test does, only when it starts.
@@ -88,14 +99,16 @@
 #include <string.h>
 
 /* Register numbers. */
-#define X9  9
-#define X10 10
-#define X11 11
-#define X12 12
-#define X13 13
-#define X14 14
-#define XSP 31 /* in the encodings below, 31 is SP (add, ldr/str base) */
-#define XZR 31 /* in cmp/subs as a destination, 31 is XZR */
+#define X9	  9
+#define X10	  10
+#define X11	  11
+#define X12	  12
+#define X13	  13
+#define X14	  14
+#define X15	  15
+#define XSP	  31 /* in the encodings below, 31 is SP (add, ldr/str base) */
+#define XZR	  31 /* in cmp/subs as a destination, 31 is XZR */
+#define XZR_STORE 31 /* and as the register stored by str */
 
 /* System registers, as (op0, op1, CRn, CRm, op2) packed for MRS/MSR. */
 #define SYSREG(op0, op1, crn, crm, op2)                                                            \
@@ -190,6 +203,18 @@ static uint32_t stxr_x(int s, int t, int n)
 	return 0xc8007c00u | (uint32_t)s << 16 | (uint32_t)n << 5 | (uint32_t)t;
 }
 
+/* lsr Xd, Xn, #32 (ubfm Xd, Xn, #32, #63) */
+static uint32_t lsr32_x(int d, int n)
+{
+	return 0xd360fc00u | (uint32_t)n << 5 | (uint32_t)d;
+}
+
+/* mov Wd, Wn (orr Wd, wzr, Wn): the low half, zero-extended */
+static uint32_t mov_w(int d, int n)
+{
+	return 0x2a0003e0u | (uint32_t)n << 16 | (uint32_t)d;
+}
+
 /* cbnz Wt, off */
 static uint32_t cbnz_w(int t, int off)
 {
@@ -272,8 +297,9 @@ static void emit_window(struct emit *e)
 
 /*
  * Wait until the word at [x9] is nonzero (count == false), leaving it in
- * x10, or until it reaches x10 (count == true); with a window every
- * LITMUS_SPIN_WINDOW spins.  Uses x10 or x14, x11 (and the window's x12, x13).
+ * x10; or until it reaches x10 (count == true), giving up after `patience`
+ * rounds.  A round is LITMUS_SPIN_WINDOW spins and an interrupt window.
+ * Uses x10 or x14 and x15, x11 (and the window's x12, x13).
  */
 static void emit_wait(struct emit *e, bool count)
 {
@@ -294,8 +320,17 @@ static void emit_wait(struct emit *e, bool count)
 	put(e, subs_imm(X11, X11, 1));
 	put(e, bcond(COND_NE, poll - e->n));
 	emit_window(e);
-	put(e, b_to(top - e->n));
-	patch(e, to_go, e->n);
+	if (count) {
+		/* a meeting is patient only that long (see the top of the file) */
+		put(e, subs_imm(X15, X15, 1));
+		put(e, bcond(COND_NE, top - e->n));
+		patch(e, to_go, e->n);
+		/* for the runner: the rounds left (0: it gave up) */
+		put(e, str_x(X15, XSP, ROW_LEAD * 8));
+	} else {
+		put(e, b_to(top - e->n));
+		patch(e, to_go, e->n);
+	}
 }
 
 /* LITMUS_SYNC_MEET: see the top of the file. */
@@ -305,12 +340,17 @@ static void emit_meet(struct emit *e)
 	int to_on = e->n;
 	put(e, cbz_x(X9, 0));
 	put(e, ldr_x(X10, XSP, ROW_LEAD * 8));
+	put(e, lsr32_x(X15, X10)); /* the patience, in rounds */
+	put(e, mov_w(X10, X10)); /* the thread count (the low half) */
 	int again = e->n;
 	put(e, ldxr_x(X11, X9)); /* exclusive pair: one more thread has arrived */
 	put(e, add_imm(X11, X11, 1));
 	put(e, stxr_x(X12, X11, X9));
 	put(e, cbnz_w(X12, again - e->n));
+	int to_delay = e->n;
+	put(e, cbz_x(X15, 0)); /* patience 0: no waiting at all */
 	emit_wait(e, true);
+	patch(e, to_delay, e->n);
 	/* then this thread's own small random delay: a loop of ROW_SKEW + 1 */
 	put(e, ldr_x(X10, XSP, ROW_SKEW * 8));
 	int delay = e->n;

@@ -33,8 +33,11 @@ enum litmus_sync {
  *               for _MEET the counter of a meeting point (0: none here)
  *   ROW_LEAD    nonzero if this thread leads the iteration: for
  *               _TIMEBASE, how many counter ticks ahead it sets the start;
- *               for _MEET, the number of threads
- *   ROW_SKEW    _TIMEBASE: counter ticks this thread waits past the start
+ *               for _MEET, the number of threads, and in the high 32 bits
+ *               how many rounds the meeting may wait (the code writes
+ *               back the rounds it had left: 0 when it gave up)
+ *   ROW_SKEW    _TIMEBASE: counter ticks this thread waits past the start;
+ *               _MEET: turns of a delay loop after the meeting
  *   ROW_ADDR..  the address each address register starts with (fresh cells)
  *   then        the final value of each observed register of the thread
  */

@@ -28,8 +28,9 @@
  * allstop adds, where mcompare7's log reader skips them: a machine header
  * before the first test; "# !! forbidden by the ARMv8 model" after a state
  * the model does not allow (a trailing comment on a histogram line is part
- * of the format); "Model NAME Allowed|Forbidden ..." before Time (a
- * "KEY NAME text" line, which the reader passes over); and a closing table.
+ * of the format); "Model NAME Allowed|Forbidden ..." and, with -sync,
+ * "Sync NAME M meetings, G given up" before Time ("KEY NAME text" lines,
+ * which the reader passes over); and a closing table.
  */
 #include "kernel/litmus/log.h"
 #include "kernel/arch.h"
@@ -134,10 +135,11 @@ void litmus_format_params(const struct litmus_params *p, char *buf, size_t size)
 		ksnprintf(cores, sizeof cores, " -p %#llx", (unsigned long long)p->cores);
 	ksnprintf(
 	    buf, size,
-	    "-s %u -r %u -barrier %s -sync %u %s -place %s -shuffle %s -preload %s -skew %u%s%s",
-	    p->size, p->runs, sync_names[p->sync], p->meet, p->random_aff ? "+ra" : "-ra",
-	    place_names[p->place], p->shuffle ? "on" : "off", preload_names[p->preload], p->skew,
-	    cores, p->model ? "" : " -model off");
+	    "-s %u -r %u -barrier %s -sync %u -patience %u %s -place %s -shuffle %s -preload %s "
+	    "-skew %u%s%s",
+	    p->size, p->runs, sync_names[p->sync], p->meet, p->patience,
+	    p->random_aff ? "+ra" : "-ra", place_names[p->place], p->shuffle ? "on" : "off",
+	    preload_names[p->preload], p->skew, cores, p->model ? "" : " -model off");
 }
 
 void litmus_log_header(const struct litmus_params *p)
@@ -336,6 +338,9 @@ void litmus_log_test(const struct litmus_test *t, const char *file, const char *
 			v->forbidden_seen ? ": !! forbidden by the ARMv8 model" : "");
 	else
 		kprintf("Model %s ? (%s)\n", t->name, v->why);
+	if (r->meetings) /* -sync: how often the threads were not running together */
+		kprintf("Sync %s %llu meetings, %llu given up\n", t->name,
+			(unsigned long long)r->meetings, (unsigned long long)r->gave_up);
 	print_time("Time", t->name, r->ticks);
 	if (r->lost)
 		kprintf("Warning: some hash table was full, some outcomes were not collected "

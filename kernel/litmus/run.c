@@ -91,6 +91,7 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/ipi.h"
 #include "kernel/page.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
@@ -243,6 +244,10 @@ struct worker {
 	uint32_t sense;
 	uint64_t run_ticks, max_ticks;
 	struct hist *hist;
+	/* -sync meetings: this worker's patience now (rounds), and how many
+	 * runs it stays at 0 after its meetings kept timing out */
+	unsigned patience, off_runs, backoff;
+	uint64_t meetings, gave_up; /* totals, for the log */
 };
 
 struct runner {
@@ -275,6 +280,7 @@ struct runner {
 	/* The workers' meeting point (workers_meet()). */
 	uint32_t bar_count __attribute__((aligned(64)));
 	uint32_t bar_sense __attribute__((aligned(64)));
+	int sleeping[LITMUS_MAX_THREADS]; /* worker i waits in wfi (workers_meet) */
 
 	unsigned first_run, end_run; /* this batch of workers' runs */
 	int start; /* 1: go; 2: leave at once (not every worker could start) */
@@ -289,7 +295,25 @@ struct runner {
 static struct runner runner;
 static int runner_busy;
 
-/* Sense-reversing barrier for the workers, interrupts enabled. */
+/*
+ * The workers' meeting: a sense-reversing barrier, interrupts enabled.  A
+ * worker that arrives early spins a little, then sleeps in wfi until the
+ * last one in sends it an IPI_WAKE (as kernel/stop.c's owner does, and for
+ * the same reason: under QEMU a spinning vCPU takes a host CPU away from the
+ * very vCPUs it waits for).  sleeping[] and the sense are a Dekker pair:
+ * the sleeper publishes sleeping = 1 then reads the sense, the last one in
+ * publishes the sense then reads sleeping[], each with a full fence between;
+ * at least one of them sees the other's store.
+ */
+#define MEET_SPINS   256
+#define MEET_SPIN_NS 500000 /* spin this long before sleeping */
+
+static bool released(struct runner *R, uint32_t s)
+{
+	/* acquire: pairs with the last arriver's release of the sense */
+	return __atomic_load_n(&R->bar_sense, __ATOMIC_ACQUIRE) == s;
+}
+
 static void workers_meet(struct worker *w)
 {
 	struct runner *R = w->R;
@@ -302,13 +326,35 @@ static void workers_meet(struct worker *w)
 		/* release: everything every worker did before arriving (acquired
 		 * by the add above) is visible to those who see the new sense */
 		__atomic_store_n(&R->bar_sense, s, __ATOMIC_RELEASE);
+		/* full fence: the sense is visible before we read sleeping[] */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		for (int i = 0; i < R->n; i++)
+			if (i != w->index &&
+			    __atomic_load_n(&R->sleeping[i], __ATOMIC_RELAXED)) /* see the fence */
+				ipi_send(R->w[i].core, IPI_WAKE);
 		return;
 	}
-	/* acquire: pairs with the last arriver's release of the sense */
-	for (unsigned spins = 1; __atomic_load_n(&R->bar_sense, __ATOMIC_ACQUIRE) != s; spins++) {
-		cpu_relax();
-		if (spins % 4096 == 0)
-			task_yield(); /* let a task queued on this core have it meanwhile */
+	/* Spin first, for a while: sleeping has a cost beyond the wake-up's
+	 * latency under QEMU, where the host tends to run a woken vCPU thread
+	 * on the waker's CPU (measured: with 2 vCPUs, the two test threads
+	 * then took turns for whole tests instead of running together). */
+	uint64_t t0 = timer_count(), budget = ns_to_ticks(MEET_SPIN_NS);
+	while (!released(R, s))
+		if (timer_count() - t0 > budget)
+			break;
+	for (;;) {
+		for (int spin = 0; spin < MEET_SPINS; spin++)
+			if (released(R, s))
+				return;
+		task_yield(); /* let a task queued on this core have it meanwhile */
+		__atomic_store_n(&R->sleeping[w->index], 1, __ATOMIC_RELAXED); /* see the fence */
+		/* full fence: sleeping = 1 is visible before we read the sense */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		irq_disable(); /* an IPI_WAKE arriving from here on still ends the wfi */
+		if (!released(R, s))
+			wfi();
+		irq_enable();
+		__atomic_store_n(&R->sleeping[w->index], 0, __ATOMIC_RELAXED); /* only a hint */
 	}
 }
 
@@ -415,7 +461,7 @@ static void prepare(struct worker *w, const struct plan *pl, uint64_t *st)
 	for (unsigned i = 0; i < R->s; i++, row += lay->words, c = next_cell(R, pl, c)) {
 		if (sync == LITMUS_SYNC_NONE && meet) {
 			row[ROW_SYNC] = i % meet ? 0 : (uint64_t)(uintptr_t)&go[i];
-			row[ROW_LEAD] = (uint64_t)R->n;
+			row[ROW_LEAD] = (uint64_t)R->n | (uint64_t)w->patience << 32;
 			row[ROW_SKEW] = i % meet ? 0 : below(st, skew + 1);
 		} else if (sync != LITMUS_SYNC_NONE) {
 			bool lead = lead_th == (unsigned)th;
@@ -512,6 +558,52 @@ static void count(struct worker *w, const struct plan *pl)
 	}
 }
 
+/*
+ * After a run with -sync meetings: how they went, from what the code wrote
+ * back into each meeting row's ROW_LEAD (the rounds of patience left; 0: it
+ * gave up).  A meeting is slow when it needed more than its first round
+ * (LITMUS_SPIN_WINDOW spins): the other threads were not running at the same
+ * time.  With three or more threads, more than half of the meetings slow
+ * means more busy vCPUs than host CPUs (QEMU on a small host), where no
+ * amount of waiting puts them in step: this worker stops waiting for
+ * ADAPT_OFF_RUNS runs, then tries again (and after each failed try, waits
+ * twice as many runs, up to ADAPT_OFF_MAX).  Two threads keep waiting unless
+ * nine meetings in ten are given up: a busy host delays their meetings,
+ * but waiting is still what shows a store buffer's outcomes there.  Each
+ * worker decides for itself: a thread that does not wait still counts
+ * itself in, so the others' meetings complete when it passes.
+ */
+#define ADAPT_OFF_RUNS 16
+#define ADAPT_OFF_MAX  1024
+
+static void adapt_patience(struct worker *w, const uint64_t *row, int words)
+{
+	struct runner *R = w->R;
+	unsigned patience = w->patience;
+	if (patience == 0) {
+		if (w->off_runs && --w->off_runs == 0)
+			w->patience = R->p.patience;
+		return;
+	}
+	uint64_t meetings = 0, slow = 0, gave_up = 0;
+	for (unsigned i = 0; i < R->s; i += R->p.meet) {
+		uint64_t left = row[(size_t)i * (unsigned)words + ROW_LEAD];
+		meetings++;
+		slow += left < patience;
+		gave_up += left == 0;
+	}
+	w->meetings += meetings;
+	w->gave_up += gave_up;
+	if (R->n >= 3 ? slow * 2 > meetings : gave_up * 10 > meetings * 9) {
+		w->patience = 0;
+		w->off_runs = w->backoff;
+		if (w->backoff < ADAPT_OFF_MAX)
+			w->backoff *= 2; /* failed again: try again later still */
+	} else {
+		w->backoff = ADAPT_OFF_RUNS;
+	}
+}
+
 /* Step 5. */
 static void run_code(struct worker *w, const struct plan *pl)
 {
@@ -530,6 +622,8 @@ static void run_code(struct worker *w, const struct plan *pl)
 	w->run_ticks += dt;
 	if (dt > w->max_ticks)
 		w->max_ticks = dt;
+	if (R->p.sync == LITMUS_SYNC_NONE && R->p.meet)
+		adapt_patience(w, pl->d->rows[th], R->lay[th].words);
 	if (rc != 0 || esr != 0) {
 		/* Nobody may wait for this thread any longer: every go word set
 		 * (a start time of 1 is long past for timebase; a meeting
@@ -626,12 +720,17 @@ void litmus_default_params(struct litmus_params *p, bool qemu)
 	memset(p, 0, sizeof *p);
 	p->size = 1000;
 	p->runs = qemu ? 200 : 1000;
+	/* Under QEMU the vCPUs drift apart: meeting every few iterations keeps
+	 * them in step (measured, see docs/litmus.md); on hardware litmus7's
+	 * per-iteration barrier. */
 	p->sync = qemu ? LITMUS_SYNC_NONE : LITMUS_SYNC_USER;
+	p->meet = qemu ? 4 : 0;
 	p->random_aff = true;
 	p->place = LITMUS_PLACE_RANDOM;
 	p->shuffle = true;
 	p->preload = LITMUS_PRELOAD_NONE;
-	p->skew = 4;
+	p->skew = 8;
+	p->patience = 64;
 	p->model = true;
 }
 
@@ -995,6 +1094,10 @@ int litmus_run(const struct litmus_test *t, const struct litmus_params *p, struc
 	R->seed = p->seed ? p->seed : mix(timer_count());
 	r->seed = R->seed;
 	int rc = setup(R, err, errlen);
+	for (int i = 0; i < R->n; i++) { /* kept across batches: see adapt_patience */
+		R->w[i].patience = p->patience;
+		R->w[i].backoff = ADAPT_OFF_RUNS;
+	}
 	uint64_t start = timer_count();
 	uint64_t st = mix(R->seed ^ 0xc0e5ULL);
 	int chosen[LITMUS_MAX_THREADS];
@@ -1026,6 +1129,8 @@ int litmus_run(const struct litmus_test *t, const struct litmus_params *p, struc
 			r->run_ticks = R->w[i].run_ticks;
 		if (R->w[i].max_ticks > r->max_batch_ticks)
 			r->max_batch_ticks = R->w[i].max_ticks;
+		r->meetings += R->w[i].meetings;
+		r->gave_up += R->w[i].gave_up;
 	}
 	if (rc == 0)
 		rc = merge(R, r, err, errlen);

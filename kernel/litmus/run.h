@@ -36,6 +36,7 @@ struct litmus_params {
 	unsigned runs; /* -r: runs (litmus7 number_of_run) */
 	int sync; /* -barrier: enum litmus_sync (none, user, timebase) */
 	unsigned meet; /* -sync K: with -barrier none, all threads meet every K iterations */
+	unsigned patience; /* -patience N: a meeting waits at most N x 1024 spins */
 	bool random_aff; /* +ra (default): threads change cores every run; -ra: fixed */
 	uint64_t cores; /* -p: cores allowed (bit per core); 0: every online core */
 	int place; /* -place: enum litmus_place_mode */
@@ -64,6 +65,7 @@ struct litmus_result {
 	uint64_t run_ticks; /* of which spent in the generated code */
 	uint64_t max_batch_ticks; /* the longest single run (masked but for its windows) */
 	uint64_t lost; /* iterations whose state found no room (more states than the table) */
+	uint64_t meetings, gave_up; /* -sync meetings waited at, and given up on */
 	uint64_t seed; /* the seed used */
 	int cores[LITMUS_MAX_THREADS]; /* the cores used (first run) */
 	int ncores;

@@ -1,5 +1,6 @@
 /*
- * test_stop.c — the all-cores stop: busy cores freeze, idle cores park, two
+ * test_stop.c — the all-cores stop: parked cores sleep through their ticks
+ * (they do not spin), busy cores freeze, idle cores park, two
  * or more requesters at once do not deadlock, a core with interrupts masked
  * delays the stop, and 10,000 stops in a row from rotating requesters while
  * tasks come and go.  (The watchdog, which warns about a slow core and
@@ -21,6 +22,35 @@ static int others_parked(void)
 	int n = 0;
 	for_each_online_cpu(c) if (c->id != cpu_id() && stw_frame(c->id)) n++;
 	return n;
+}
+
+/* ---- parked cores sleep ---- */
+
+/* A stop that lasts several ticks: each parked core's tick falls due while
+ * it waits with interrupts masked.  Were the tick not held off, it would stay
+ * pending and end every wfi at once (the core would spin, and under QEMU take
+ * a host CPU from the cores the stop waits for).  Held off, each parked core
+ * wakes about once: for the release. */
+KTEST(stop, parked_cores_sleep_through_their_ticks)
+{
+	if (cpus_online() < 2)
+		KSKIP("needs another core to park");
+	uint64_t before[MAX_CPUS];
+	for_each_online_cpu(c) before[c->id] = stw_park_wakeups(c->id);
+	uint64_t hold_ns = 5 * 1000000000ULL / timer_tick_hz();
+	stop_the_world("test: a stop of five ticks");
+	delay_ns(hold_ns);
+	start_the_world();
+	for_each_online_cpu(c)
+	{
+		if (c->id == cpu_id())
+			continue;
+		uint64_t woke = stw_park_wakeups(c->id) - before[c->id];
+		kprintf("    cpu%d woke %llu times in a stop of %llu ms\n", c->id,
+			(unsigned long long)woke, (unsigned long long)(hold_ns / MS));
+		KASSERT_GE(woke, 1); /* the release */
+		KASSERT_LE(woke, 20); /* not spinning: that is thousands */
+	}
 }
 
 /* ---- busy cores freeze ---- */
