@@ -4,7 +4,7 @@
  * The encoder (encode.c) turns a thread's instructions into its *body*; this
  * file wraps the body in a loop, so that one call runs every iteration of a
  * run without going back to C.  The runner (run.c) calls the result as
- *     void run(uint64_t *rows)
+ *     int run(uint64_t *rows)      (0: done; 1: a faulting access ended it)
  * on a core of its own, interrupts masked.  The code, for thread P:
  *
  *   prologue:  stp x29,x30 / x18..x28 onto the kernel stack  (AAPCS64:
