@@ -293,9 +293,10 @@ int mmu_unmap_page(uint64_t va)
 		return -1;
 	*e = 0;
 	dsb(ishst); /* the cleared entry is visible to the walkers */
+	/* drop this VA's translation from every core's TLB (inner shareable) */
 	__asm__ volatile("tlbi vaae1is, %0" ::"r"(va >> L3_SHIFT) : "memory");
 	dsb(ish); /* every core has dropped its copy */
-	isb();
+	isb(); /* this core's later instructions translate through the new entry */
 	return 0;
 }
 
