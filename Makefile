@@ -51,7 +51,7 @@ endif
 # registers from the trap frame, not its vector registers).  newlib is not
 # built this way: its printf, memset and strchr use v0-v7 and v16-v18, also in
 # interrupt handlers, so the trap frame saves all of q0-q31, FPCR and FPSR
-# (boot/vectors.S) and switch_to saves d8-d15 (kernel/switch.S).
+# (boot/vectors.S) and switch_to saves d8-d15 (kernel/arch/switch.S).
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-builtin-printf -fno-stack-protector -fno-pie -fno-common \
 	-fno-omit-frame-pointer -fno-tree-loop-distribute-patterns -fno-toplevel-reorder \
@@ -73,8 +73,11 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--gc-sections \
 	-Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments $(LIBC_LDFLAGS)
 LIBS := -Wl,--start-group -lc -lgcc -Wl,--end-group
 
-SRCS := $(wildcard boot/*.S boot/*.c kernel/*.S kernel/*.c kernel/litmus/*.c gc/*.c \
-	tests/kernel/*.c) $(BOARD_SRCS)
+# Every subsystem folder of kernel/ (one level deep), except the boards: only
+# kernel/boards/board.c (the registry) and this board's own files are built.
+KERNEL_DIRS := $(filter-out kernel/boards/,$(wildcard kernel/*/))
+SRCS := $(wildcard boot/*.S boot/*.c $(addsuffix *.S,$(KERNEL_DIRS)) $(addsuffix *.c,$(KERNEL_DIRS)) \
+	gc/*.c tests/kernel/*.c) kernel/boards/board.c $(BOARD_SRCS)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 # The built-in litmus suite: tests/litmus/*.litmus as C strings (kernel/litmus/suite.h).
 OBJS += $(B)/obj/gen/litmus_suite.o

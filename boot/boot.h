@@ -7,7 +7,7 @@
 #define MAX_CPUS	32
 #define BOOT_STACK_SIZE 16384 /* each core's first stack; its idle loop runs here */
 /* Each core's SP_EL1: every exception lands here.  A trap frame is 816 bytes
- * (kernel/trap.h); the deepest use measured is about 3 KB (a panic report; an
+ * (kernel/arch/trap.h); the deepest use measured is about 3 KB (a panic report; an
  * interrupt that prints, 2.6 KB), which leaves room for one nested fault. */
 #define EXCEPTION_STACK_SIZE 8192
 

@@ -15,7 +15,7 @@
  */
 #include "boot/mmu.h"
 #include "boot/boot.h"
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 
 #define ENTRIES	     512
 #define L1_SHIFT     30

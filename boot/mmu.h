@@ -7,7 +7,7 @@
 #define MMU_H
 
 #include <stdint.h>
-#include "kernel/dtinfo.h"
+#include "kernel/firmware/dtinfo.h"
 
 /* Build page tables for the RAM in bi (everything else below 4 GiB, and the GIC
  * regions bi names, becomes Device memory) and switch this core to them.  Called

@@ -10,7 +10,7 @@
  *   current EL, SP_EL1  — an exception inside an exception handler: fatal;
  *   lower EL, AArch64 / AArch32 — allstop has no EL0: unexpected.
  *
- * Every entry saves a struct trap_frame (kernel/trap.h) on SP_EL1 and calls
+ * Every entry saves a struct trap_frame (kernel/arch/trap.h) on SP_EL1 and calls
  * C with a pointer to it; the C side may change elr (to skip an instruction),
  * and the frame is restored from memory on the way out.
  *
@@ -41,7 +41,7 @@
  * cycles, next to GIC register accesses that cost hundreds; not yet measured
  * on a Pi.
  */
-#include "kernel/trap.h"
+#include "kernel/arch/trap.h"
 
 .macro save_frame, nested
 	sub	sp, sp, #TRAP_FRAME_SIZE

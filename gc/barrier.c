@@ -13,7 +13,7 @@
  * mask is needed then too: see gc_write).
  */
 #include "gc/internal.h"
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 
 void gc_write(void *slot, void *value)
 {

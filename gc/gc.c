@@ -1,6 +1,6 @@
 /*
  * gc.c — the garbage collector: a concurrent mark-sweep collector whose two
- * short pauses are true all-core stops (kernel/stop.c), after Go's
+ * short pauses are true all-core stops (kernel/stw/stop.c), after Go's
  * (runtime/mgc.go).
  *
  * Objects live in the heap of gc/heap.c.  An object is live if it can be
@@ -79,7 +79,7 @@
  *     stack, which may have been scanned already).
  *
  *   - Entries of the snapshot never change and the arrays they live in are
- *     never freed (kernel/alltasks.c), so reading snap.ptr[i] during the
+ *     never freed (kernel/task/alltasks.c), so reading snap.ptr[i] during the
  *     mark needs no lock and no ordering: the stop ordered it.
  *
  * gc=racy is Go 1.17's markroot: the length comes from the stop, but each
@@ -91,13 +91,13 @@
  */
 #include "gc/internal.h"
 #include "boot/mmu.h"
-#include "kernel/arch.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/page.h"
-#include "kernel/panic.h"
-#include "kernel/stop.h"
-#include "kernel/timer.h"
+#include "kernel/arch/arch.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/mm/page.h"
+#include "kernel/panic/panic.h"
+#include "kernel/stw/stop.h"
+#include "kernel/arch/timer.h"
 
 #include <setjmp.h>
 #include <stdlib.h>

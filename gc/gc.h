@@ -121,7 +121,7 @@ bool gc_is_live(const void *p);
 /* Tests: pretend the heap has only this many bytes (0: all of it). */
 void gc_set_heap_limit(uint64_t bytes);
 
-/* Hooks from kernel/task.c: a new task's argument, and a task's result (at
+/* Hooks from kernel/task/task.c: a new task's argument, and a task's result (at
  * exit and at join), move between tasks outside the heap, so they are shaded. */
 void gc_task_created(struct task *t);
 void gc_task_result(int64_t result);
@@ -137,7 +137,7 @@ void gc_set_catch_nil(bool on);
 uint64_t gc_take_caught_nil(void);
 bool gc_stress_should_stop(void);
 
-/* The Go allgs demonstration and stress workload (gc/stress.c, gc/allgs.c).
+/* The Go allgs demonstration and stress workload (kernel/workloads/gcstress.c, kernel/demos/allgs.c).
  * gc_stress returns the number of failures it saw (cycles not run, cycles not
  * verified while the verifier was on, nil tasks caught): 0 means all passed. */
 int gc_stress(unsigned cycles, bool quiet);

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/spinlock.h"
+#include "kernel/arch/spinlock.h"
 
 #define HEAP_PAGE	 4096u
 #define HEAP_PAGE_SHIFT	 12

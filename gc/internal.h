@@ -8,9 +8,9 @@
 #include "gc/gc.h"
 #include "gc/heap.h"
 #include "gc/markq.h"
-#include "kernel/alltasks.h"
-#include "kernel/cpu.h"
-#include "kernel/task.h"
+#include "kernel/task/alltasks.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/task/task.h"
 
 /* The collector's own globals live in this section, which the root scan
  * skips: they hold heap addresses (the arena's bounds, the queue) that would

@@ -11,13 +11,13 @@
  * knowing what the workers were doing.
  */
 #include "gc/internal.h"
-#include "kernel/arch.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/panic.h"
-#include "kernel/stop.h"
-#include "kernel/timer.h"
-#include "kernel/trap.h"
+#include "kernel/arch/arch.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/panic/panic.h"
+#include "kernel/stw/stop.h"
+#include "kernel/arch/timer.h"
+#include "kernel/arch/trap.h"
 
 #include <setjmp.h>
 #include <stdio.h>

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/spinlock.h"
+#include "kernel/arch/spinlock.h"
 
 #define MARKQ_CHUNK_BYTES   4096
 #define MARKQ_CHUNK_ENTRIES ((MARKQ_CHUNK_BYTES - 16) / 8)

@@ -6,8 +6,8 @@
  * cycle's marks never meet the last cycle's.
  */
 #include "gc/internal.h"
-#include "kernel/console.h"
-#include "kernel/timer.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/timer.h"
 
 void gc_sweep_done(uint64_t n, uint64_t sweep_ns, uint64_t objects, uint64_t bytes);
 

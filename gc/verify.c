@@ -24,9 +24,9 @@
  * write into freed memory is reported (heap.c's check_poison, gc_alloc).
  */
 #include "gc/internal.h"
-#include "kernel/console.h"
-#include "kernel/page.h"
-#include "kernel/panic.h"
+#include "kernel/drivers/console.h"
+#include "kernel/mm/page.h"
+#include "kernel/panic/panic.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * bcm_gpio.c — see bcm_gpio.h.
  */
 #include "kernel/boards/bcm_gpio.h"
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 
 #define GPFSEL1		    0x04
 #define GPPUD		    0x94

@@ -5,7 +5,7 @@
 #ifndef PI_H
 #define PI_H
 
-#include "kernel/dtinfo.h"
+#include "kernel/firmware/dtinfo.h"
 
 /* The firmware's spin-table slots for cores 1-3 (core 0's slot is 0xd8). */
 #define PI_SPIN_TABLE_BASE 0xd8

@@ -4,9 +4,9 @@
  * the spin table, peripherals at 0x3F000000, the ARM local interrupt block
  * at 0x40000000 and no GIC.  QEMU passes no device tree unless given -dtb.
  */
-#include "kernel/arch.h"
-#include "kernel/bcm2836.h"
-#include "kernel/board.h"
+#include "kernel/arch/arch.h"
+#include "kernel/irq/bcm2836.h"
+#include "kernel/boards/board.h"
 #include "kernel/boards/bcm_gpio.h"
 #include "kernel/boards/pi.h"
 

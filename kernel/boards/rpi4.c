@@ -7,8 +7,8 @@
  * 0xFF841000/0xFF842000.  Everything here is a default the device tree, when
  * the firmware passes one, overrides.  QEMU >= 9.0 models it as -M raspi4b.
  */
-#include "kernel/arch.h"
-#include "kernel/board.h"
+#include "kernel/arch/arch.h"
+#include "kernel/boards/board.h"
 #include "kernel/boards/bcm_gpio.h"
 #include "kernel/boards/pi.h"
 

@@ -4,9 +4,9 @@
  * Everything real comes from the device tree QEMU generates; the defaults only
  * matter when booting without one (an ELF boot that does not find it).
  */
-#include "kernel/board.h"
-#include "kernel/arch.h"
-#include "kernel/fdt.h"
+#include "kernel/boards/board.h"
+#include "kernel/arch/arch.h"
+#include "kernel/firmware/fdt.h"
 
 #define VIRT_RAM_BASE	 0x40000000ULL
 #define VIRT_RAM_MAX	 (255ULL << 30) /* virt's RAM window below its high MMIO */

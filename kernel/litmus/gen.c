@@ -30,7 +30,7 @@
  *
  * The fault exit: a test may compute an address ([X1,X2] with X2 loaded
  * from memory) that is no location.  The runner arms the kernel's expected-
- * fault hook (kernel/trap.c) with the address of `fault`, so the first
+ * fault hook (kernel/arch/trap.c) with the address of `fault`, so the first
  * faulting access of the body abandons the run there, with the kernel's
  * SP and registers restored, instead of killing the kernel.
  *

@@ -33,17 +33,17 @@
  * which the reader passes over); and a closing table.
  */
 #include "kernel/litmus/log.h"
-#include "kernel/arch.h"
-#include "kernel/board.h"
-#include "kernel/bootargs.h"
-#include "kernel/bootinfo.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/timer.h"
+#include "kernel/arch/arch.h"
+#include "kernel/boards/board.h"
+#include "kernel/init/bootargs.h"
+#include "kernel/firmware/bootinfo.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/arch/timer.h"
 
 #include <string.h>
 
-extern struct bootargs boot_args; /* kernel/main.c */
+extern struct bootargs boot_args; /* kernel/init/main.c */
 
 /* ---------------------------------------------------------------- the machine */
 

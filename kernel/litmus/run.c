@@ -5,7 +5,7 @@
  *
  * The pieces, and who does what:
  *
- *   the caller (a shell command or a boot action, kernel/litmus/cmd.c)
+ *   the caller (a shell command or a boot action, kernel/shell/cmd_litmus.c)
  *     generates each thread's code (gen.c), makes it executable, allocates
  *     the memory of the runs, starts one *worker* task per test thread, each
  *     pinned to its own core, and waits for them (task_join: its own core is
@@ -88,14 +88,14 @@
  */
 #include "kernel/litmus/run.h"
 #include "kernel/litmus/encode.h"
-#include "kernel/arch.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
-#include "kernel/page.h"
-#include "kernel/task.h"
-#include "kernel/timer.h"
-#include "kernel/trap.h"
+#include "kernel/arch/arch.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/irq/ipi.h"
+#include "kernel/mm/page.h"
+#include "kernel/task/task.h"
+#include "kernel/arch/timer.h"
+#include "kernel/arch/trap.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -298,7 +298,7 @@ static int runner_busy;
 /*
  * The workers' meeting: a sense-reversing barrier, interrupts enabled.  A
  * worker that arrives early spins a little, then sleeps in wfi until the
- * last one in sends it an IPI_WAKE (as kernel/stop.c's owner does, and for
+ * last one in sends it an IPI_WAKE (as kernel/stw/stop.c's owner does, and for
  * the same reason: under QEMU a spinning vCPU takes a host CPU away from the
  * very vCPUs it waits for).  sleeping[] and the sense are a Dekker pair:
  * the sleeper publishes sleeping = 1 then reads the sense, the last one in

@@ -1,5 +1,5 @@
 /*
- * fuzz_dtinfo.c — libFuzzer target for kernel/dtinfo.c (and kernel/fdt.c
+ * fuzz_dtinfo.c — libFuzzer target for kernel/firmware/dtinfo.c (and kernel/firmware/fdt.c
  * under it).
  *
  * The input's raw bytes are the blob, with max_size its exact size (libFuzzer
@@ -24,8 +24,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/bootargs.h"
-#include "kernel/dtinfo.h"
+#include "kernel/init/bootargs.h"
+#include "kernel/firmware/dtinfo.h"
 
 #include "fuzz_check.h"
 

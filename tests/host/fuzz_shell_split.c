@@ -1,5 +1,5 @@
 /*
- * fuzz_shell_split.c — libFuzzer target for kernel/shell_parse.c.
+ * fuzz_shell_split.c — libFuzzer target for kernel/shell/parse.c.
  *
  * The input's first byte chooses max (its low four bits, so an ASCII digit
  * chooses itself); the rest, cut at its first NUL, is the line.  The line and
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 
 #include "fuzz_check.h"
 

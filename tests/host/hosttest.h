@@ -1,6 +1,6 @@
 /*
  * hosttest.h — helpers shared by the host unit tests: loading the generated
- * device trees, poking at raw blob bytes (independently of kernel/fdt.c, so a
+ * device trees, poking at raw blob bytes (independently of kernel/firmware/fdt.c, so a
  * bug there cannot hide itself), a fixed-seed PRNG and warning capture.
  *
  * Include after <cmocka.h>: the loaders fail the running test on error.

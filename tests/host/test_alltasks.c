@@ -1,7 +1,7 @@
 /*
- * test_alltasks.c — kernel/alltasks.c: the global task slice (Go's allgs).
+ * test_alltasks.c — kernel/task/alltasks.c: the global task slice (Go's allgs).
  *
- * kernel/alltasks.c is compiled unchanged against the stand-ins in
+ * kernel/task/alltasks.c is compiled unchanged against the stand-ins in
  * tests/host/shim/ (a counting no-op spinlock and a task that is only a slot),
  * single-threaded.  Covered: alltasks_next_cap (the first capacity, doubling,
  * a need past double, overflow near SIZE_MAX giving 0, against a 128-bit
@@ -28,11 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/alltasks.h"
-#include "kernel/task.h" /* the shim's */
+#include "kernel/task/alltasks.h"
+#include "kernel/task/task.h" /* the shim's */
 #include "tests/host/hosttest.h"
 
-int shim_locks_held; /* declared in shim/kernel/spinlock.h */
+int shim_locks_held; /* declared in shim/kernel/arch/spinlock.h */
 
 /* ---- calloc, wrapped (-Wl,--wrap=calloc) so that a test can make it fail ---- */
 

@@ -1,5 +1,5 @@
 /*
- * test_dtinfo.c — kernel/dtinfo.c: what the kernel learns from a device tree.
+ * test_dtinfo.c — kernel/firmware/dtinfo.c: what the kernel learns from a device tree.
  *
  * QEMU's own trees, dumped at build time by tests/host/Makefile: RAM base and
  * exact size, cpu count and distinct MPIDRs, PSCI conduit (hvc, or smc with
@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/bootargs.h"
-#include "kernel/dtinfo.h"
-#include "kernel/fdt.h"
+#include "kernel/init/bootargs.h"
+#include "kernel/firmware/dtinfo.h"
+#include "kernel/firmware/fdt.h"
 #include "tests/host/hosttest.h"
 
 #define MiB		(1ULL << 20)

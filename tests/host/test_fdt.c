@@ -1,5 +1,5 @@
 /*
- * test_fdt.c — kernel/fdt.c, the bounds-checked device-tree reader.
+ * test_fdt.c — kernel/firmware/fdt.c, the bounds-checked device-tree reader.
  *
  * Good trees: QEMU's virt trees and tests/host/dts/rpi4.dts (node walking,
  * parents, siblings, paths, properties of every shape, compatible lists,
@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/dtinfo.h"
-#include "kernel/fdt.h"
+#include "kernel/firmware/dtinfo.h"
+#include "kernel/firmware/fdt.h"
 #include "tests/host/hosttest.h"
 
 #define RPI4 "rpi4.dtb"

@@ -51,7 +51,7 @@
 #include "gc/heap.h"
 #include "tests/host/hosttest.h"
 
-int shim_locks_held; /* declared in shim/kernel/spinlock.h */
+int shim_locks_held; /* declared in shim/kernel/arch/spinlock.h */
 
 #define MIB	   (1024u * 1024u)
 #define SPAN_BYTES (SPAN_SMALL_PAGES * HEAP_PAGE)

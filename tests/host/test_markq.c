@@ -28,7 +28,7 @@
 #include "gc/markq.h"
 #include "tests/host/hosttest.h"
 
-int shim_locks_held; /* declared in shim/kernel/spinlock.h */
+int shim_locks_held; /* declared in shim/kernel/arch/spinlock.h */
 
 #define E MARKQ_CHUNK_ENTRIES
 

@@ -1,5 +1,5 @@
 /*
- * test_shell_parse.c — kernel/shell_parse.c: shell_split, the shell's word
+ * test_shell_parse.c — kernel/shell/parse.c: shell_split, the shell's word
  * splitter.
  *
  * Covers an empty line, blanks only, leading, trailing and repeated spaces and
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/shell.h"
+#include "kernel/shell/shell.h"
 #include "tests/host/hosttest.h"
 
 /* The last split: its line (a copy of text), argv and result. */

@@ -3,10 +3,10 @@
  * board's defaults, never a half-read machine.  Works on copies of the tree
  * the kernel booted with, damaged in the ways firmware or a user can.
  */
-#include "kernel/board.h"
-#include "kernel/bootinfo.h"
-#include "kernel/fdt.h"
-#include "kernel/ktest.h"
+#include "kernel/boards/board.h"
+#include "kernel/firmware/bootinfo.h"
+#include "kernel/firmware/fdt.h"
+#include "tests/kernel/ktest.h"
 
 #include <stdlib.h>
 #include <string.h>

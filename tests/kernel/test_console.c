@@ -5,10 +5,10 @@
  * tests/run.py checks every "console-check" line of every boot for a
  * damaged or interleaved line.
  */
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/smp.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/smp/smp.h"
 
 #define LINES 40
 

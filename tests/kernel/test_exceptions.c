@@ -2,8 +2,8 @@
  * test_exceptions.c — faults are caught and decoded: the exception class, the
  * fault status, the faulting address and the faulting instruction.
  */
-#include "kernel/ktest.h"
-#include "kernel/trap.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/arch/trap.h"
 
 #include <string.h>
 

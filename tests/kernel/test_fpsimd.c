@@ -9,12 +9,12 @@
  * changes them is an exception handler (or a switch) that did not restore
  * what it found.
  */
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
-#include "kernel/ktest.h"
-#include "kernel/task.h"
-#include "kernel/timer.h"
-#include "kernel/trap.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/irq/ipi.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/task/task.h"
+#include "kernel/arch/timer.h"
+#include "kernel/arch/trap.h"
 
 #define SECOND 1000000000ULL
 

@@ -7,11 +7,11 @@
  * see tests/run.py.
  */
 #include "gc/gc.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/task.h"
-#include "kernel/timer.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/task/task.h"
+#include "kernel/arch/timer.h"
 
 #include <string.h>
 

@@ -2,12 +2,12 @@
  * test_ipi.c — an SGI from every core reaches every other core: one at a
  * time, to a set, and broadcast to all but the sender.
  */
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ipi.h"
-#include "kernel/ktest.h"
-#include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/irq/ipi.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/smp/smp.h"
+#include "kernel/arch/timer.h"
 
 #define SECOND 1000000000ULL
 

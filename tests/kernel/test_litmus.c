@@ -6,14 +6,14 @@
  * while tests run (the interrupt windows of kernel/litmus/gen.c).
  * Kept short: this suite runs in every boot of the test matrix.
  */
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
 #include "kernel/litmus/log.h"
 #include "kernel/litmus/run.h"
-#include "kernel/stop.h"
-#include "kernel/task.h"
-#include "kernel/timer.h"
+#include "kernel/stw/stop.h"
+#include "kernel/task/task.h"
+#include "kernel/arch/timer.h"
 
 #include <string.h>
 

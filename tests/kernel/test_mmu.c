@@ -5,11 +5,11 @@
  */
 #include "boot/boot.h"
 #include "boot/mmu.h"
-#include "kernel/arch.h"
-#include "kernel/console.h"
-#include "kernel/dtinfo.h"
+#include "kernel/arch/arch.h"
+#include "kernel/drivers/console.h"
+#include "kernel/firmware/dtinfo.h"
 #include "gc/gc.h"
-#include "kernel/ktest.h"
+#include "tests/kernel/ktest.h"
 
 extern struct boot_info boot_info;
 

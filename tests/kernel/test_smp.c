@@ -2,9 +2,9 @@
  * test_smp.c — every core the device tree lists is online, once, with its own
  * MPIDR, and runs what we post to it.
  */
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/smp.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/smp/smp.h"
 
 #define SECOND 1000000000ULL
 

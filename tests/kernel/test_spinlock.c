@@ -2,10 +2,10 @@
  * test_spinlock.c — the exclusive-based lock makes a shared counter exact
  * when every core increments it at once.
  */
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/smp.h"
-#include "kernel/spinlock.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/smp/smp.h"
+#include "kernel/arch/spinlock.h"
 
 /* Increments in all, shared by the cores: enough for every core to contend. */
 #define TOTAL_ROUNDS 40000

@@ -7,13 +7,13 @@
  * panics on one that never answers, is tested by booting run=crash:stw-slow
  * and run=crash:stw-watchdog: see tests/run.py.)
  */
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/stop.h"
-#include "kernel/task.h"
-#include "kernel/timer.h"
-#include "kernel/trap.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/stw/stop.h"
+#include "kernel/task/task.h"
+#include "kernel/arch/timer.h"
+#include "kernel/arch/trap.h"
 
 #define MS 1000000ULL
 

@@ -3,12 +3,12 @@
  * global task slice afterwards, yield ping-pong across cores, sleep, wait and
  * wake across cores, stack overflow, stealing, and reuse of dead tasks.
  */
-#include "kernel/alltasks.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/task.h"
-#include "kernel/timer.h"
+#include "kernel/task/alltasks.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/task/task.h"
+#include "kernel/arch/timer.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /*
  * test_timer.c — the generic timer counts, and every core's tick fires.
  */
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/timer.h"
+#include "kernel/drivers/console.h"
+#include "kernel/arch/cpu.h"
+#include "tests/kernel/ktest.h"
+#include "kernel/arch/timer.h"
 
 KTEST(timer, counter_runs_at_a_known_frequency)
 {

@@ -1,0 +1,32 @@
+/*
+ * ipi.h — inter-processor interrupts.  Each kind is one SGI number.
+ */
+#ifndef IPI_H
+#define IPI_H
+
+#include <stdint.h>
+
+enum ipi {
+	IPI_WAKE = 0, /* nothing to do: just leave wfi and look for work */
+	IPI_CALL = 1, /* run the function posted in struct cpu (smp_call) */
+	IPI_STOP = 2, /* park until the world is started again (kernel/stw/stop.c) */
+	IPI_PANIC = 3, /* another core panicked: halt here */
+	IPI_PING = 4, /* count and return: tests and round-trip timing */
+	IPI_SAY = 5, /* print a line from the handler: newlib's SIMD code at
+			interrupt level (tests/kernel/test_fpsimd.c) */
+	IPI_COUNT = 8,
+};
+
+struct trap_frame;
+
+void ipi_send(int cpu, enum ipi ipi);
+void ipi_send_mask(uint64_t mask, enum ipi ipi);
+void ipi_send_others(enum ipi ipi);
+/* The interrupt path calls this for every SGI. */
+void ipi_handle(int sgi, struct trap_frame *tf);
+const char *ipi_name(int ipi);
+/* Send IPI_PING to cpu and wait for its handler to count it: the round trip
+ * in nanoseconds, or -1 if the core is not online or did not answer. */
+int64_t ipi_round_trip_ns(int cpu, uint64_t timeout_ns);
+
+#endif
