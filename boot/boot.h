@@ -4,7 +4,8 @@
 #ifndef BOOT_H
 #define BOOT_H
 
-#define MAX_CPUS	32
+#include "kernel/arch/limits.h" /* MAX_CPUS */
+
 #define BOOT_STACK_SIZE 16384 /* each core's first stack; its idle loop runs here */
 /* Each core's SP_EL1: every exception lands here.  A trap frame is 816 bytes
  * (kernel/arch/trap.h); the deepest use measured is about 3 KB (a panic report; an

@@ -18,6 +18,11 @@
 #include "boot/boot.h"
 
 #define CURRENTEL_SHIFT 2
+/* MPIDR_EL1's affinity fields: Aff0 (bits 7:0), Aff2.Aff1.Aff0 (23:0),
+ * Aff3 at bit 32. */
+#define MPIDR_AFF0_MASK	  0xff
+#define MPIDR_AFF210_MASK 0xffffff
+#define MPIDR_AFF3_SHIFT  32
 
 /* SCR_EL3: lower levels non-secure, AArch64, HVC enabled. */
 #define SCR_EL3_NS   (1 << 0)
@@ -36,9 +41,14 @@
 /* CPTR_EL2 (HCR_EL2.E2H = 0 layout) with its RES1 bits (13:12, 9:0) and no
  * traps: TFP (bit 10) clear, so FP/SIMD at EL1 does not trap to EL2. */
 #define CPTR_EL2_NOTRAP 0x33ff
-/* ICC_SRE_ELx: system-register GIC interface on, lower EL may use it. */
+/* ICC_SRE_ELx: system-register GIC interface on (SRE), FIQ and IRQ bypass
+ * off (DFB, DIB), lower EL may use it (Enable, EL2 and EL3 only). */
 #define ICC_SRE_SRE    (1 << 0)
+#define ICC_SRE_DFB    (1 << 1)
+#define ICC_SRE_DIB    (1 << 2)
 #define ICC_SRE_ENABLE (1 << 3)
+/* The daifset/daifclr immediate: D=8 A=4 I=2 F=1; this one masks all four. */
+#define DAIFSET_ALL 0xf
 /* SPSR for the eret: target mode with D, A, I, F masked. */
 #define SPSR_EL1H_MASKED 0x3c5
 #define SPSR_EL2H_MASKED 0x3c9
@@ -50,6 +60,14 @@
 #define ICC_SRE_EL3 S3_6_C12_C12_5
 #define ICC_SRE_EL2 S3_4_C12_C9_5
 #define ICH_HCR_EL2 S3_4_C12_C11_0
+
+/* Every core's first step, whichever way it came in: x20 = the exception
+ * level it arrived at (handed on to C), and every interrupt masked. */
+.macro arrive
+	mrs	x20, CurrentEL
+	lsr	x20, x20, #CURRENTEL_SHIFT
+	msr	daifset, #DAIFSET_ALL
+.endm
 
 	.section .text.boot, "ax"
 	.globl _start
@@ -68,17 +86,15 @@ _start:
 
 primary_entry:
 	mov	x19, x0			/* device tree address (0 if none) */
-	mrs	x20, CurrentEL
-	lsr	x20, x20, #CURRENTEL_SHIFT	/* the EL we were entered at */
-	msr	daifset, #0xf
+	arrive
 	/* Entered at EL3 there is no firmware beneath us, and every core starts
 	 * here at once (QEMU with an ELF image).  The core with affinity 0 boots;
 	 * the others wait in the holding pen until it releases them. */
 	cmp	x20, #3
 	b.ne	1f
 	mrs	x9, mpidr_el1
-	and	x10, x9, #0xffffff	/* Aff2.Aff1.Aff0 */
-	ubfx	x9, x9, #32, #8		/* Aff3 */
+	and	x10, x9, #MPIDR_AFF210_MASK
+	ubfx	x9, x9, #MPIDR_AFF3_SHIFT, #8	/* Aff3 */
 	orr	x9, x9, x10
 	cbnz	x9, holding_pen
 1:
@@ -109,7 +125,7 @@ primary_entry:
  */
 holding_pen:
 	mrs	x19, mpidr_el1
-	and	x19, x19, #0xff
+	and	x19, x19, #MPIDR_AFF0_MASK
 	cmp	x19, #MAX_CPUS
 	b.hs	park
 	adrp	x1, pen_release
@@ -131,24 +147,19 @@ pen_release:
 	.globl secondary_entry
 secondary_entry:
 	mov	x19, x0
-	mrs	x20, CurrentEL
-	lsr	x20, x20, #CURRENTEL_SHIFT
-	msr	daifset, #0xf
-	bl	el_drop_to_el1
-	b	secondary_common
+	b	secondary_arrive
 
 /* Secondary core released from a spin table: x0 = 0; the logical id is the
  * core's Aff0 (the spin-table boards number their cores 0-3 that way). */
 	.globl spin_table_entry
 spin_table_entry:
 	mrs	x19, mpidr_el1
-	and	x19, x19, #0xff
-	mrs	x20, CurrentEL
-	lsr	x20, x20, #CURRENTEL_SHIFT
-	msr	daifset, #0xf
-	bl	el_drop_to_el1
+	and	x19, x19, #MPIDR_AFF0_MASK
 
-secondary_common:
+/* Both ways in: x19 = the logical cpu id. */
+secondary_arrive:
+	arrive
+	bl	el_drop_to_el1
 	cmp	x19, #MAX_CPUS
 	b.hs	park			/* an id we have no stack for: stay out of the way */
 	mov	x0, x19
@@ -216,7 +227,7 @@ from_el3:
 	mrs	x10, id_aa64pfr0_el1
 	ubfx	x11, x10, #24, #4	/* GIC system registers implemented? */
 	cbz	x11, 1f
-	mov	x11, #0xf		/* SRE | DFB | DIB | Enable */
+	mov	x11, #(ICC_SRE_SRE | ICC_SRE_DFB | ICC_SRE_DIB | ICC_SRE_ENABLE)
 	msr	ICC_SRE_EL3, x11
 	isb				/* SRE set before lower levels look at theirs */
 1:	mov	x9, #CPTR_EL3_NOTRAP

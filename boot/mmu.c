@@ -77,17 +77,23 @@ static const struct boot_info *map_info;
 
 struct mmu_regs mmu_boot_regs;
 
-static int in_ram(const struct boot_info *bi, uint64_t base, uint64_t size)
+/* How a range of addresses lies against the RAM the device tree lists. */
+enum ram_overlap {
+	RAM_NONE, /* no RAM in it */
+	RAM_PART, /* overlaps RAM */
+	RAM_ALL, /* wholly inside one RAM range */
+};
+
+static enum ram_overlap ram_overlap(const struct boot_info *bi, uint64_t base, uint64_t size)
 {
-	/* 2: wholly inside one RAM range, 1: overlaps RAM, 0: no RAM */
 	for (int i = 0; i < bi->nmem; i++) {
 		uint64_t rb = bi->mem[i].base, re = rb + bi->mem[i].size;
 		if (base >= rb && base + size <= re)
-			return 2;
+			return RAM_ALL;
 		if (base < re && base + size > rb)
-			return 1;
+			return RAM_PART;
 	}
-	return 0;
+	return RAM_NONE;
 }
 
 static int is_mmio(const struct boot_info *bi, uint64_t base, uint64_t size)
@@ -100,7 +106,7 @@ static int is_mmio(const struct boot_info *bi, uint64_t base, uint64_t size)
 	return 0;
 }
 
-static void zero(uint64_t *p, int n)
+static void zero_table(uint64_t *p, int n)
 {
 	for (int i = 0; i < n; i++)
 		p[i] = 0;
@@ -108,22 +114,22 @@ static void zero(uint64_t *p, int n)
 
 /* fine: give each gigabyte of RAM a level-2 table (while they last), so that
  * parts of it can later be mapped page by page; the early map says no. */
-static void build(struct tables *t, const struct boot_info *bi, bool fine)
+static void build_tables(struct tables *t, const struct boot_info *bi, bool fine)
 {
 	int next_l2 = 0;
 
-	zero(t->l1, ENTRIES);
+	zero_table(t->l1, ENTRIES);
 	for (uint64_t i = 0; i < ENTRIES; i++) {
 		uint64_t base = i << L1_SHIFT, size = 1ULL << L1_SHIFT;
-		int ram = in_ram(bi, base, size);
-		if (ram == 2 && !(fine && next_l2 < L2_TABLES)) {
+		enum ram_overlap ram = ram_overlap(bi, base, size);
+		if (ram == RAM_ALL && !(fine && next_l2 < L2_TABLES)) {
 			t->l1[i] = base | NORMAL_BLOCK;
-		} else if (ram && next_l2 < L2_TABLES) {
+		} else if (ram != RAM_NONE && next_l2 < L2_TABLES) {
 			uint64_t *l2 = t->l2[next_l2++];
-			zero(l2, ENTRIES);
+			zero_table(l2, ENTRIES);
 			for (uint64_t j = 0; j < ENTRIES; j++) {
 				uint64_t b = base + (j << L2_SHIFT), s = 1ULL << L2_SHIFT;
-				if (in_ram(bi, b, s))
+				if (ram_overlap(bi, b, s) != RAM_NONE)
 					l2[j] =
 					    b | NORMAL_BLOCK; /* a partial 2 MiB block: round out */
 				else if (is_mmio(bi, b, s))
@@ -188,7 +194,7 @@ void mmu_init(const struct boot_info *bi)
 	struct tables *t = &table_sets[tables_used < 2 ? tables_used : 1];
 	bool mmu_on = read_sysreg(sctlr_el1) & 1;
 
-	build(t, bi, mmu_on);
+	build_tables(t, bi, mmu_on);
 	split_low(t);
 	tables_used++;
 	live = t;
@@ -342,7 +348,7 @@ int mmu_page_mapped(uint64_t va)
 
 int mmu_is_ram(uint64_t addr, uint64_t len)
 {
-	return map_info && in_ram(map_info, addr, len) == 2;
+	return map_info && ram_overlap(map_info, addr, len) == RAM_ALL;
 }
 
 static uint64_t dcache_line(void)

@@ -94,6 +94,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/drivers/console.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/lib/stats.h"
 #include "kernel/mm/page.h"
 #include "kernel/panic/panic.h"
 #include "kernel/stw/stop.h"
@@ -124,6 +125,10 @@ static uint64_t poison_reported;
 
 /* ---- set-up ---- */
 
+static void gc_task_created(struct task *t);
+static void gc_task_result(int64_t result);
+static const struct task_hooks gc_task_hooks = {gc_task_created, gc_task_result};
+
 void gc_init(uint64_t heap_bytes)
 {
 	heap_bytes = (heap_bytes + HEAP_ALIAS_ALIGN - 1) & ~(HEAP_ALIAS_ALIGN - 1);
@@ -149,6 +154,7 @@ void gc_init(uint64_t heap_bytes)
 	gc.auto_collect = true;
 	gc.trigger_bytes = TRIGGER_MIN;
 	gc.ready = true;
+	task_set_hooks(&gc_task_hooks); /* from now on, tasks' arguments and results are shaded */
 	kprintf("gc: heap %llu KiB at %#llx (RAM at %#llx), %u pages of objects, mark queue %zu "
 		"entries\n",
 		(unsigned long long)(heap_bytes >> 10), (unsigned long long)base,
@@ -294,6 +300,11 @@ bool gc_get_verify(void)
 void gc_set_auto(bool on)
 {
 	gc.auto_collect = on;
+}
+
+bool gc_get_auto(void)
+{
+	return gc.auto_collect;
 }
 
 void gc_set_heap_limit(uint64_t bytes)
@@ -625,7 +636,7 @@ bool gc_is_live(const void *p)
 
 /* ---- hooks from task.c ---- */
 
-void gc_task_created(struct task *t)
+static void gc_task_created(struct task *t)
 {
 	uint64_t flags = irq_save(); /* no stop between the check and the shade */
 	if (gc_marking()) {
@@ -636,7 +647,7 @@ void gc_task_created(struct task *t)
 	irq_restore(flags);
 }
 
-void gc_task_result(int64_t result)
+static void gc_task_result(int64_t result)
 {
 	uint64_t flags = irq_save(); /* as above */
 	/* relaxed: barrier changes only while the world is stopped */
@@ -746,20 +757,15 @@ static const char *const step_names[GC_NSTEPS] = {
     [GC_S2_RELEASE] = "release, every core out",
 };
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* One line of the pause table: the median and maximum of a field over n
  * cycles, whose values are in v (sorted here). */
 static void pause_line(const char *indent, const char *name, uint64_t *v, size_t n,
 		       const char *extra)
 {
-	qsort(v, n, sizeof *v, cmp_u64);
+	stats_sort_u64(v, n);
 	kprintf("%s%-*s %8llu %8llu%s\n", indent, 38 - (int)strlen(indent), name,
-		(unsigned long long)v[n / 2] / 1000, (unsigned long long)v[n - 1] / 1000, extra);
+		(unsigned long long)stats_percentile(v, n, 50) / 1000,
+		(unsigned long long)stats_percentile(v, n, 100) / 1000, extra);
 }
 
 void gc_print_pauses(const struct gc_cycle_stats *s, size_t n)
@@ -812,8 +818,15 @@ uint64_t gc_take_caught_nil(void)
 	return __atomic_exchange_n(&gc.nil_caught, 0, __ATOMIC_RELAXED);
 }
 
-bool gc_stress_should_stop(void)
+void gc_get_nil_report(struct gc_nil_report *r)
 {
+	r->catching = gc.nil_catch;
 	/* relaxed: a counter peeked at between cycles */
-	return gc.nil_catch && __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED) > 0;
+	r->caught = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED);
+	/* Plain: written by the first catcher while marking; callers read them
+	 * once gc_collect has returned, and stop 2 (each marker's core parks
+	 * with a release, the owner counts it with an acquire) came between. */
+	r->index = gc.nil_index;
+	r->cycle = gc.nil_cycle;
+	r->cpu = gc.nil_cpu;
 }

@@ -45,7 +45,7 @@ void gc_write(void *slot, void *value);
  * finish its sweep.  Returns the cycle's number. */
 uint64_t gc_collect(void);
 
-/* Settings (boot arguments gc=, inject=, gcverify=; shell "gc mode ..."). */
+/* Settings.  By name (boot arguments, the shell): gc_setting_set below. */
 void gc_set_mode(enum gc_mode m);
 enum gc_mode gc_get_mode(void);
 const char *gc_mode_name(enum gc_mode m);
@@ -55,6 +55,45 @@ void gc_set_verify(bool on);
 bool gc_get_verify(void);
 /* Let the collector start cycles on its own when the heap grows (default on). */
 void gc_set_auto(bool on);
+bool gc_get_auto(void);
+
+/*
+ * The settings by name, one vocabulary for the boot arguments (gc=racy,
+ * inject=publish-early, gcverify=on) and the shell (gc mode racy, gc inject
+ * publish-early, gc verify on): gc/settings.c.  Each setting takes a few
+ * words; an older spelling (inject=none, gcverify=1) is kept as an alias.
+ */
+struct gc_setting_word {
+	const char *word; /* what help shows and the shell prints back */
+	const char *alias; /* an older spelling that means the same, or NULL */
+	int value; /* what the setter gets */
+};
+
+#define GC_SETTING_WORDS 3
+
+struct gc_setting {
+	const char *name; /* the shell's word: "gc <name> <word>" */
+	const char *bootarg; /* the boot argument "<bootarg>=<word>", or NULL */
+	const char *label; /* the shell's answer: "gc: <label> <word>" */
+	const char *help; /* one line for "gc help" */
+	void (*set)(int value);
+	int (*get)(void);
+	struct gc_setting_word words[GC_SETTING_WORDS]; /* the unused ones are {NULL} */
+};
+
+/* Every setting, ended by one whose name is NULL. */
+extern const struct gc_setting gc_settings[];
+
+/* The setting called key (its name or its boot argument), or NULL. */
+const struct gc_setting *gc_setting_find(const char *key);
+/* Set key to value.  0 on success; -1 with a message in err (n bytes, key
+ * and the words it takes named) for an unknown key or a word it does not
+ * take, and then nothing changes. */
+int gc_setting_set(const char *key, const char *value, char *err, size_t n);
+/* The word for s's current value ("?" if none matches). */
+const char *gc_setting_word(const struct gc_setting *s);
+/* "fixed|racy": the words s takes, into buf (n bytes); returns buf. */
+const char *gc_setting_words(const struct gc_setting *s, char *buf, size_t n);
 
 /* The steps of the two pauses, in order (gc.c's stop1 and stop2, mark.c's
  * mark_terminate).  Each step's time runs from the end of the one before. */
@@ -121,31 +160,26 @@ bool gc_is_live(const void *p);
 /* Tests: pretend the heap has only this many bytes (0: all of it). */
 void gc_set_heap_limit(uint64_t bytes);
 
-/* Hooks from kernel/task/task.c: a new task's argument, and a task's result (at
- * exit and at join), move between tasks outside the heap, so they are shaded. */
-void gc_task_created(struct task *t);
-void gc_task_result(int64_t result);
-
 /* Is a cycle marking now? */
 bool gc_marking(void);
 /* Block until the collector is in its concurrent mark phase (tests, demo). */
 void gc_wait_marking(void);
 
-/* gc=racy: report a nil task and carry on instead of dying (demos, tests);
- * returns how many were caught since the last call. */
+/* gc=racy: report a nil task and carry on instead of dying (demos, tests).
+ * gc_take_caught_nil returns how many were caught since the last call and
+ * starts the count again. */
 void gc_set_catch_nil(bool on);
 uint64_t gc_take_caught_nil(void);
-bool gc_stress_should_stop(void);
 
-/* The Go allgs demonstration and stress workload (kernel/workloads/gcstress.c, kernel/demos/allgs.c).
- * gc_stress returns the number of failures it saw (cycles not run, cycles not
- * verified while the verifier was on, nil tasks caught): 0 means all passed. */
-int gc_stress(unsigned cycles, bool quiet);
-/* How often, during the last gc_stress, the task slice published a new array
- * while a cycle was marking (counted by the collector at the publication). */
-uint64_t gc_stress_growths(void);
-int gc_allgs_demo(bool long_mode, unsigned long_cycles);
-int gc_bench(void);
-int gc_shell(int argc, char **argv);
+/* What gc_set_catch_nil(true) has caught. */
+struct gc_nil_report {
+	bool catching; /* gc_set_catch_nil(true) is in force */
+	uint64_t caught; /* nil tasks read since the last gc_take_caught_nil */
+	/* the first of them (or of the ones before, if caught is 0): */
+	size_t index; /* its index in the task slice */
+	uint64_t cycle; /* the cycle that read it */
+	int cpu; /* the core that read it */
+};
+void gc_get_nil_report(struct gc_nil_report *r);
 
 #endif

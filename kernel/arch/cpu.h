@@ -1,19 +1,21 @@
 /*
  * cpu.h — per-core state.  Each core finds its own struct cpu through
- * TPIDR_EL1, which it sets once at start-up and never changes.
+ * TPIDR_EL1, which it sets once at start-up and never changes.  Only what
+ * every layer may ask of a core lives here; each subsystem keeps its own
+ * per-core state in its own array indexed by cpu_id() (the run queues in
+ * kernel/task/sched.c, smp_call's slots in kernel/smp/smp.c, the expected
+ * faults in kernel/arch/fault.c, newlib's state in kernel/drivers/console.c).
  */
 #ifndef CPU_H
 #define CPU_H
 
 #include <stdint.h>
 #include <stdbool.h>
-#include <reent.h>
-#include "boot/boot.h"
+#include "kernel/arch/limits.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/spinlock.h"
-#include "kernel/task/task.h"
 
-struct trap_frame;
+struct task;
 
 enum cpu_state {
 	CPU_ABSENT = 0, /* not listed, or not started yet */
@@ -34,32 +36,13 @@ struct cpu {
 	uint64_t irqs; /* all interrupts taken */
 	uint64_t ipi_count[8]; /* IPIs received, by type (kernel/irq/ipi.h) */
 
-	/* smp_call: one function to run on this core, posted by another core. */
-	void (*call_fn)(void *);
-	void *call_arg;
-	int call_pending; /* 1 posted, 0 done; release/acquire pair with the poster */
-
-	/* Expected faults (tests): see trap.h. */
-	bool fault_armed;
-	uint64_t fault_esr, fault_far, fault_elr;
-	uint64_t fault_resume; /* where an expected fault resumes; 0: the next instruction */
-
-	/* The scheduler (kernel/task/sched.c). */
-	struct task *current; /* running task, NULL in the scheduler */
-	struct context sched_ctx; /* the scheduler loop, while a task runs */
-	struct spinlock rq_lock; /* guards the run queue and the sleepers */
-	struct task *rq_head, *rq_tail;
-	int rq_len;
-	int rq_stealable; /* of those, the ones not pinned here */
-	struct task *sleepers; /* sorted by wake_at_ns */
-	int idle; /* 1 while in wfi with nothing to run */
-	uint64_t switches; /* tasks switched to */
-	uint64_t steals; /* tasks taken from other cores */
+	/* The task running here, NULL in the scheduler loop (kernel/task/sched.c
+	 * sets it around each switch; a panic report and the collector read it). */
+	struct task *current;
 
 	/* What the core was last doing, for the stop-the-world watchdog and panics. */
 	const char *doing;
 
-	struct _reent reent; /* newlib's per-thread state, for this core's printf */
 } __attribute__((aligned(64)));
 
 extern struct cpu cpus[MAX_CPUS];
@@ -95,8 +78,18 @@ uint64_t cpus_online_mask(void);
 /* Make this core's struct cpu current (TPIDR_EL1) and set up its newlib state. */
 void cpu_init_self(int id, uint64_t mpidr, int entry_el);
 
+/* The first online core at or after index i, or NULL. */
+static inline struct cpu *cpu_online_from(int i)
+{
+	for (; i < ncpus; i++)
+		if (cpu_state(&cpus[i]) == CPU_ONLINE)
+			return &cpus[i];
+	return NULL;
+}
+
+/* Each online core in turn: a plain for loop (no hidden if, so an else
+ * after it binds as it reads). */
 #define for_each_online_cpu(c)                                                                     \
-	for (struct cpu *c = &cpus[0]; c < &cpus[ncpus]; c++)                                      \
-		if (cpu_state(c) == CPU_ONLINE)
+	for (struct cpu *c = cpu_online_from(0); c; c = cpu_online_from(c->id + 1))
 
 #endif

@@ -10,6 +10,7 @@
 #define CNTV_CTL_IMASK	(1 << 1)
 
 static unsigned tick_hz = TICK_HZ_DEFAULT;
+static void (*tick_hook)(void); /* the scheduler's, run on every tick */
 
 uint64_t ticks_to_ns(uint64_t ticks)
 {
@@ -50,10 +51,23 @@ void timer_start_tick(unsigned hz)
 	timer_arm();
 }
 
-void timer_tick_irq(void)
+void timer_set_tick_hook(void (*fn)(void))
 {
+	/* release: what the hook uses is set up before timer_irq can call it
+	 * (pairs with the acquire load there) */
+	__atomic_store_n(&tick_hook, fn, __ATOMIC_RELEASE);
+}
+
+void timer_irq(int irq, struct trap_frame *tf)
+{
+	(void)irq;
+	(void)tf;
 	this_cpu()->ticks++;
 	timer_arm(); /* re-arming also clears the interrupt condition */
+	/* acquire: pairs with timer_set_tick_hook's release */
+	void (*hook)(void) = __atomic_load_n(&tick_hook, __ATOMIC_ACQUIRE);
+	if (hook)
+		hook();
 }
 
 unsigned timer_tick_hz(void)

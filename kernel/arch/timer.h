@@ -22,8 +22,14 @@ void delay_ns(uint64_t ns);
 
 /* Start this core's periodic tick at hz interrupts per second. */
 void timer_start_tick(unsigned hz);
-/* Called by the interrupt code when this core's timer fires. */
-void timer_tick_irq(void);
+/* The handler for TIMER_VIRT_PPI, when this core's timer fires: counts the
+ * tick, re-arms the timer, then runs the tick hook.  The interrupt layer sits
+ * above this one, so boot_main registers it there (irq_register). */
+struct trap_frame;
+void timer_irq(int irq, struct trap_frame *tf);
+/* fn runs on every tick, after the timer is re-armed, with interrupts masked
+ * (boot_main sets the scheduler's sched_tick, before interrupts are on). */
+void timer_set_tick_hook(void (*fn)(void));
 unsigned timer_tick_hz(void);
 
 /* Hold this core's tick off (interrupts masked, e.g. parked in a stop): a

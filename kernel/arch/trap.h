@@ -43,22 +43,25 @@ _Static_assert(__builtin_offsetof(struct trap_frame, fpcr) == TF_FPCR, "fpcr off
 _Static_assert(__builtin_offsetof(struct trap_frame, q) == TF_Q, "q offset");
 _Static_assert(TF_Q % 16 == 0 && TRAP_FRAME_SIZE % 16 == 0, "q slots and SP stay 16-byte aligned");
 
+/*
+ * The vectors' C entry points (boot/vectors.S calls them), each defined by the
+ * layer that handles it: trap_sync and trap_unexpected by kernel/panic/exceptions.c,
+ * trap_irq by kernel/irq/irq.c.
+ */
 void trap_sync(struct trap_frame *tf);
 void trap_irq(struct trap_frame *tf);
 void trap_unexpected(struct trap_frame *tf, int kind);
 
-/*
- * Expected faults, for tests: arm the current core, run an instruction that
- * faults, and the handler records the fault and skips the instruction instead
- * of panicking.  fault_expect_end() returns the recorded ESR (0 if no fault).
- */
-void fault_expect_begin(void);
-uint64_t fault_expect_end(uint64_t *far, uint64_t *elr);
-/* The same, but a fault resumes at pc instead of the next instruction (the
- * litmus runner's generated code: its fault exit, see kernel/litmus/gen.c). */
-void fault_expect_resume(uint64_t pc);
+/* ESR_EL1's fields, and the exception classes the kernel acts on. */
+#define ESR_EC(esr)    (((esr) >> 26) & 0x3f) /* exception class */
+#define ESR_ISS(esr)   ((esr)&0x1ffffff) /* instruction-specific syndrome */
+#define ESR_IMM16(esr) ((esr)&0xffff) /* BRK/SVC/HVC/SMC's immediate */
+#define EC_UNKNOWN     0x00
+#define EC_IABT_SAME   0x21
+#define EC_DABT_SAME   0x25
+#define EC_BRK64       0x3c
 
-/* ESR decoding, shared by the panic report and the tests. */
+/* ESR decoding (kernel/arch/esr.c), shared by the panic report and the tests. */
 const char *esr_class_name(uint64_t esr);
 void esr_describe(uint64_t esr, char *buf, int len);
 #endif

@@ -8,29 +8,20 @@
  * controller's acknowledge and end, and the exit, with no other core (or
  * host thread) in the way.  This is the figure the FP/SIMD save in the trap
  * frame (boot/vectors.S) adds to.
+ *
+ * The collector's benchmark is in gc.c.
  */
-#include "gc/gc.h"
-#include "kernel/drivers/console.h"
+#include "kernel/bench/bench.h"
 #include "kernel/arch/cpu.h"
-#include "kernel/irq/ipi.h"
-#include "kernel/shell/shell.h"
-
-#include "kernel/stw/stop.h"
 #include "kernel/arch/timer.h"
-
-#include <stdlib.h>
+#include "kernel/drivers/console.h"
+#include "kernel/irq/ipi.h"
+#include "kernel/lib/stats.h"
+#include "kernel/stw/stop.h"
 
 #define ROUNDS 1000
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-static int64_t samples[ROUNDS];
-
-int stw_bench(unsigned n);
+static uint64_t samples[ROUNDS]; /* ns */
 
 static int trap_bench(void)
 {
@@ -49,17 +40,17 @@ static int trap_bench(void)
 				kprintf("trap bench: cpu%d did not take its own IPI\n", me);
 				return 1;
 			}
-		samples[n++] = (int64_t)ticks_to_ns(timer_count() - t0);
+		samples[n++] = ticks_to_ns(timer_count() - t0);
 	}
 	/* The mean over all rounds resolves finer than one counter tick (16 ns
 	 * on QEMU), which matters under -icount, where time counts instructions. */
 	uint64_t mean = ticks_to_ns(timer_count() - first) / ROUNDS;
-	qsort(samples, (size_t)n, sizeof samples[0], cmp_i64);
-	kprintf("trap bench: IPI to itself on cpu%d: n=%d min=%lld median=%lld p99=%lld max=%lld "
+	struct stats_summary s;
+	stats_summarize(samples, (size_t)n, &s);
+	kprintf("trap bench: IPI to itself on cpu%d: n=%d min=%llu median=%llu p99=%llu max=%llu "
 		"mean=%llu ns\n",
-		me, n, (long long)samples[0], (long long)samples[n / 2],
-		(long long)samples[n * 99 / 100], (long long)samples[n - 1],
-		(unsigned long long)mean);
+		me, n, (unsigned long long)s.min, (unsigned long long)s.median,
+		(unsigned long long)s.p99, (unsigned long long)s.max, (unsigned long long)mean);
 	return 0;
 }
 
@@ -79,14 +70,15 @@ int bench_run(void)
 				status = 1;
 				break;
 			}
-			samples[n++] = ns;
+			samples[n++] = (uint64_t)ns;
 		}
 		if (!n)
 			continue;
-		qsort(samples, (size_t)n, sizeof samples[0], cmp_i64);
-		kprintf("bench: ipi cpu%d: n=%d min=%lld median=%lld p99=%lld max=%lld ns\n", c->id,
-			n, (long long)samples[0], (long long)samples[n / 2],
-			(long long)samples[n * 99 / 100], (long long)samples[n - 1]);
+		struct stats_summary s;
+		stats_summarize(samples, (size_t)n, &s);
+		kprintf("bench: ipi cpu%d: n=%d min=%llu median=%llu p99=%llu max=%llu ns\n", c->id,
+			n, (unsigned long long)s.min, (unsigned long long)s.median,
+			(unsigned long long)s.p99, (unsigned long long)s.max);
 	}
 	status |= stw_bench(2000);
 	status |= gc_bench();
@@ -118,7 +110,7 @@ static int64_t broadcast_round_trip_ns(void)
 	return (int64_t)ticks_to_ns(timer_count() - t0);
 }
 
-static int64_t rt[ROUNDS];
+static uint64_t rt[ROUNDS]; /* ns */
 
 int stw_bench(unsigned n)
 {
@@ -136,22 +128,23 @@ int stw_bench(unsigned n)
 	for (int i = 0; i < ROUNDS; i++) {
 		int64_t ns = broadcast_round_trip_ns();
 		if (ns > 0)
-			rt[m++] = ns;
+			rt[m++] = (uint64_t)ns;
 	}
 	if (!m) {
 		kprintf("stw bench: no SGI round trip could be measured\n");
 		return 1;
 	}
-	qsort(rt, (size_t)m, sizeof rt[0], cmp_i64);
+	struct stats_summary r;
+	stats_summarize(rt, (size_t)m, &r);
 	struct stw_summary s;
 	stw_summary(&s);
-	int64_t med = rt[m / 2];
 	kprintf(
-	    "stw bench: one SGI round trip to all other cores: min %lld  median %lld  p99 %lld  "
-	    "max %lld ns\n",
-	    (long long)rt[0], (long long)med, (long long)rt[m * 99 / 100], (long long)rt[m - 1]);
+	    "stw bench: one SGI round trip to all other cores: min %llu  median %llu  p99 %llu  "
+	    "max %llu ns\n",
+	    (unsigned long long)r.min, (unsigned long long)r.median, (unsigned long long)r.p99,
+	    (unsigned long long)r.max);
 	kprintf("stw bench: median latency / median SGI round trip = %llu.%02llu (target <= 1.5)\n",
-		(unsigned long long)(s.latency_median * 100 / (uint64_t)med / 100),
-		(unsigned long long)(s.latency_median * 100 / (uint64_t)med % 100));
+		(unsigned long long)(s.latency_median * 100 / r.median / 100),
+		(unsigned long long)(s.latency_median * 100 / r.median % 100));
 	return 0;
 }

@@ -14,8 +14,10 @@
  * (a Pi 4) to reorder the two writes by itself; it counts cycles until it
  * does.  docs/the-allgs-bug.md tells the whole story.
  */
-#include "gc/internal.h"
+#include "gc/gc.h"
+#include "kernel/demos/demos.h"
 #include "kernel/drivers/console.h"
+#include "kernel/workloads/workloads.h"
 
 #define DEMO_CYCLES 40
 
@@ -40,68 +42,88 @@ static int run_half(enum gc_mode mode, bool inject, unsigned cycles, uint64_t *c
 	return failures;
 }
 
+/* The long mode: gc=racy with no injection, until a core reorders the two
+ * writes by itself (or the cycles run out). */
+static void long_half(unsigned cycles)
+{
+	kprintf("demo allgs long: gc=racy, no injection, up to %u cycles; only a core that "
+		"reorders stores by itself (a Pi 4, not QEMU on x86) can fail\n",
+		cycles);
+	uint64_t c0 = gc_cycles(), caught;
+	/* A caught nil task is what this half looks for, not a failure. */
+	(void)run_half(GC_RACY, false, cycles, &caught);
+	struct gc_nil_report nil;
+	gc_get_nil_report(&nil);
+	if (caught)
+		kprintf("demo allgs long: the reordering happened by itself after %llu cycles: "
+			"nil task at index %zu in cycle %llu on cpu%d\n",
+			(unsigned long long)(nil.cycle - c0), nil.index,
+			(unsigned long long)nil.cycle, nil.cpu);
+	else
+		kprintf("demo allgs long: %llu cycles, %llu growths while marking, no nil task "
+			"seen\n",
+			(unsigned long long)(gc_cycles() - c0),
+			(unsigned long long)gc_stress_growths());
+}
+
+/* 1. gc=racy with the injection: a marker should read a NULL task. */
+static void racy_half(void)
+{
+	uint64_t caught;
+	kprintf("\n1. gc=racy (Go 1.17) with inject=publish-early, up to %d cycles:\n",
+		DEMO_CYCLES);
+	/* A caught nil task is what this half shows, not a failure. */
+	(void)run_half(GC_RACY, true, DEMO_CYCLES, &caught);
+	struct gc_nil_report nil;
+	gc_get_nil_report(&nil);
+	if (caught)
+		kprintf("   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
+			"      Go 1.17 crashed here (a nil g in markroot); allstop, outside this "
+			"demo, stops with \"fatal error: markroot: nil task at index N\".\n",
+			nil.index, (unsigned long long)nil.cycle, nil.cpu);
+	else
+		kprintf("   -> no nil task this time (%llu growths while marking; %s)\n",
+			(unsigned long long)gc_stress_growths(),
+			gc_stress_growths() ? "none met a marker"
+					    : "the slice did not grow: reboot and try again");
+}
+
+/* 2. gc=fixed with the same injection: never a NULL task.  Returns nonzero
+ * if it failed. */
+static int fixed_half(void)
+{
+	uint64_t caught;
+	kprintf("\n2. gc=fixed (Go 1.18) with the same injection, %d cycles:\n", DEMO_CYCLES);
+	int failures = run_half(GC_FIXED, true, DEMO_CYCLES, &caught);
+	if (caught)
+		kprintf("   -> %llu NULL tasks read in gc=fixed: the snapshot invariant is broken "
+			"(a bug in allstop)\n",
+			(unsigned long long)caught);
+	else if (failures)
+		kprintf("   -> %d failures (see the gcstress lines above)\n", failures);
+	else if (!gc_stress_growths())
+		kprintf("   -> no nil task, but the slice never grew while marking, so this proves "
+			"nothing: reboot and try again\n");
+	else
+		kprintf("   -> no nil task, with %llu growths while marking: the markers only read "
+			"the snapshot taken while the world was stopped, whose entries never "
+			"change.\n",
+			(unsigned long long)gc_stress_growths());
+	return caught || failures;
+}
+
 int gc_allgs_demo(bool long_mode, unsigned long_cycles)
 {
 	enum gc_mode mode0 = gc_get_mode();
 	bool inject0 = gc_get_inject();
-	uint64_t caught = 0, caught_fixed = 0;
 	int status = 0;
 	explain();
 	gc_set_catch_nil(true);
 	if (long_mode) {
-		kprintf("demo allgs long: gc=racy, no injection, up to %u cycles; only a core that "
-			"reorders stores by itself (a Pi 4, not QEMU on x86) can fail\n",
-			long_cycles);
-		uint64_t c0 = gc_cycles();
-		/* A caught nil task is what this half looks for, not a failure. */
-		(void)run_half(GC_RACY, false, long_cycles, &caught);
-		if (caught)
-			kprintf("demo allgs long: the reordering happened by itself after %llu "
-				"cycles: nil task at index %zu in cycle %llu on cpu%d\n",
-				(unsigned long long)(gc.nil_cycle - c0), gc.nil_index,
-				(unsigned long long)gc.nil_cycle, gc.nil_cpu);
-		else
-			kprintf("demo allgs long: %llu cycles, %llu growths while marking, no nil "
-				"task seen\n",
-				(unsigned long long)(gc_cycles() - c0),
-				(unsigned long long)gc_stress_growths());
+		long_half(long_cycles);
 	} else {
-		kprintf("\n1. gc=racy (Go 1.17) with inject=publish-early, up to %d cycles:\n",
-			DEMO_CYCLES);
-		/* A caught nil task is what this half shows, not a failure. */
-		(void)run_half(GC_RACY, true, DEMO_CYCLES, &caught);
-		if (caught)
-			kprintf(
-			    "   -> a marker read a NULL task at index %zu in cycle %llu on cpu%d.\n"
-			    "      Go 1.17 crashed here (a nil g in markroot); allstop, outside "
-			    "this demo, stops with \"fatal error: markroot: nil task at index "
-			    "N\".\n",
-			    gc.nil_index, (unsigned long long)gc.nil_cycle, gc.nil_cpu);
-		else
-			kprintf("   -> no nil task this time (%llu growths while marking; %s)\n",
-				(unsigned long long)gc_stress_growths(),
-				gc_stress_growths()
-				    ? "none met a marker"
-				    : "the slice did not grow: reboot and try again");
-		kprintf("\n2. gc=fixed (Go 1.18) with the same injection, %d cycles:\n",
-			DEMO_CYCLES);
-		int failures = run_half(GC_FIXED, true, DEMO_CYCLES, &caught_fixed);
-		if (caught_fixed)
-			kprintf("   -> %llu NULL tasks read in gc=fixed: the snapshot invariant is "
-				"broken (a bug in allstop)\n",
-				(unsigned long long)caught_fixed);
-		else if (failures)
-			kprintf("   -> %d failures (see the gcstress lines above)\n", failures);
-		else if (!gc_stress_growths())
-			kprintf(
-			    "   -> no nil task, but the slice never grew while marking, so this "
-			    "proves nothing: reboot and try again\n");
-		else
-			kprintf("   -> no nil task, with %llu growths while marking: the markers "
-				"only read the snapshot taken while the world was stopped, whose "
-				"entries never change.\n",
-				(unsigned long long)gc_stress_growths());
-		status |= caught_fixed || failures;
+		racy_half();
+		status = fixed_half();
 	}
 	gc_set_catch_nil(false);
 	gc_set_mode(mode0);

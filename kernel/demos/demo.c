@@ -3,11 +3,11 @@
  * spreading over all of them (idle cores steal), each saying where it ran;
  * then the IPI round trip to every core; then a few garbage collections.
  */
-#include "gc/gc.h"
 #include "kernel/drivers/console.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/irq/ipi.h"
-#include "kernel/shell/shell.h"
+#include "kernel/demos/demos.h"
+#include "kernel/workloads/workloads.h"
 #include "kernel/task/task.h"
 #include "kernel/arch/timer.h"
 

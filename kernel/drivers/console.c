@@ -1,34 +1,21 @@
 /*
- * console.c — see console.h.
- *
- * Input arrives in a small ring: the UART interrupt handler (or a poll from
- * console_getc, before interrupts are set up) moves bytes from the FIFO into
- * it under rx_lock, and readers take them out under the same lock.
+ * console.c — see console.h.  (Input is the shell's: kernel/shell/input.c.)
  */
 #include "kernel/drivers/console.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
-#include "kernel/irq/irq.h"
 #include "kernel/drivers/pl011.h"
 #include "kernel/arch/spinlock.h"
-#include "kernel/task/task.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define LINE_MAX_OUT	   512
-#define RX_SIZE		   256
 #define PANIC_LOCK_WAIT_NS 100000000ULL /* 100 ms */
 
 static uintptr_t uart;
 static struct spinlock console_lock = SPINLOCK_INIT("console");
 static int panic_mode;
-
-static struct spinlock rx_lock = SPINLOCK_INIT("console-rx");
-static char rx_buf[RX_SIZE];
-static unsigned rx_head, rx_tail; /* head: next write, tail: next read */
-static int rx_irq = -1;
-static struct waitq rx_waiters; /* tasks in console_getc_wait, under rx_lock */
 
 void console_init(uintptr_t uart_base, uint32_t clock_hz)
 {
@@ -41,10 +28,22 @@ uintptr_t console_uart(void)
 	return uart;
 }
 
+/* newlib's per-thread state, one per core, so that two cores formatting at
+ * once do not share it.  Each core initialises its own on first use; no
+ * other core ever touches it. */
+static struct _reent reents[MAX_CPUS];
+static bool reent_ready[MAX_CPUS];
+
 static struct _reent *my_reent(void)
 {
-	struct cpu *c = (struct cpu *)read_sysreg(tpidr_el1);
-	return c ? &c->reent : _impure_ptr;
+	struct cpu *c = this_cpu(); /* NULL before the boot core set TPIDR_EL1 */
+	if (!c)
+		return _impure_ptr;
+	if (!reent_ready[c->id]) {
+		_REENT_INIT_PTR(&reents[c->id]);
+		reent_ready[c->id] = true;
+	}
+	return &reents[c->id];
 }
 
 static void put_raw(const char *s, size_t len)
@@ -116,123 +115,4 @@ int ksnprintf(char *buf, size_t len, const char *fmt, ...)
 	int n = kvsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n;
-}
-
-/* Move whatever the UART holds into the ring.  Called with rx_lock held. */
-static void rx_drain(void)
-{
-	/* Stop when the ring is full: what is left waits in the UART's FIFO (and,
-	 * under QEMU, in the host's buffer) until a reader makes room. */
-	while ((rx_head + 1) % RX_SIZE != rx_tail) {
-		int c = pl011_getc(uart);
-		if (c < 0)
-			break;
-		rx_buf[rx_head] = (char)c;
-		rx_head = (rx_head + 1) % RX_SIZE;
-	}
-}
-
-static bool rx_full(void)
-{
-	return (rx_head + 1) % RX_SIZE == rx_tail;
-}
-
-/* A reader took bytes: refill from the FIFO and let the interrupt back on. */
-static void rx_made_room(void)
-{
-	if (rx_irq < 0)
-		return;
-	rx_drain();
-	if (!rx_full())
-		pl011_enable_rx_irq(uart);
-}
-
-static void rx_irq_handler(int irq, struct trap_frame *tf)
-{
-	(void)irq;
-	(void)tf;
-	spin_lock(&rx_lock);
-	/* Acknowledge first, then drain: a byte that arrives after the drain
-	 * raises the interrupt again.  The other order loses it (and, with a
-	 * full FIFO, all input after it). */
-	pl011_ack_rx_irq(uart);
-	rx_drain();
-	if (rx_full())
-		pl011_disable_rx_irq(uart); /* no storm while the ring is full */
-	task_wake_all(&rx_waiters); /* rx_waiters is guarded by rx_lock, held */
-	spin_unlock(&rx_lock);
-}
-
-void console_enable_rx_irq(int irq)
-{
-	if (!uart || irq < 0)
-		return;
-	rx_irq = irq;
-	irq_register(irq, rx_irq_handler);
-	irq_enable_spi(irq);
-	pl011_enable_rx_irq(uart);
-}
-
-int console_getc(void)
-{
-	int c = -1;
-	if (!uart)
-		return -1;
-	uint64_t flags = spin_lock_irqsave(&rx_lock);
-	if (rx_irq < 0)
-		rx_drain(); /* no interrupt: poll */
-	if (rx_tail != rx_head) {
-		c = (unsigned char)rx_buf[rx_tail];
-		rx_tail = (rx_tail + 1) % RX_SIZE;
-		rx_made_room();
-	}
-	spin_unlock_irqrestore(&rx_lock, flags);
-	return c;
-}
-
-int console_getc_wait(void)
-{
-	if (!uart)
-		return -1;
-	if (!task_current()) {
-		/* Not a task (boot code): sleep until an interrupt, then look. */
-		int c;
-		while ((c = console_getc()) < 0) {
-			irq_disable();
-			wfi();
-			irq_enable();
-		}
-		return c;
-	}
-	uint64_t flags = spin_lock_irqsave(&rx_lock);
-	while (rx_tail == rx_head) {
-		if (rx_irq < 0) {
-			/* No receive interrupt: poll every 10 ms. */
-			spin_unlock_irqrestore(&rx_lock, flags);
-			task_sleep_ns(10000000);
-			flags = spin_lock_irqsave(&rx_lock);
-			rx_drain();
-			continue;
-		}
-		task_wait(&rx_waiters, &rx_lock);
-	}
-	int c = (unsigned char)rx_buf[rx_tail];
-	rx_tail = (rx_tail + 1) % RX_SIZE;
-	rx_made_room();
-	spin_unlock_irqrestore(&rx_lock, flags);
-	return c;
-}
-
-void console_inject(const char *s)
-{
-	uint64_t flags = spin_lock_irqsave(&rx_lock);
-	for (; *s; s++) {
-		unsigned next = (rx_head + 1) % RX_SIZE;
-		if (next == rx_tail)
-			break;
-		rx_buf[rx_head] = *s;
-		rx_head = next;
-	}
-	task_wake_all(&rx_waiters); /* under rx_lock, held */
-	spin_unlock_irqrestore(&rx_lock, flags);
 }

@@ -1,5 +1,5 @@
 /*
- * console.h — kernel output and input on the serial port.
+ * console.h — kernel output on the serial port.
  *
  * kprintf() formats the whole message first (newlib's vsnprintf, with this
  * core's own reentrancy state), then writes it under the console lock: output
@@ -24,14 +24,5 @@ void console_write(const char *s, size_t len);
 
 /* After a panic: take the console lock with a timeout, then without it. */
 void console_panic_mode(void);
-
-/* Input: a byte from the receive buffer (filled by the UART interrupt), or -1. */
-int console_getc(void);
-/* Wait for a byte: a task sleeps on a wait queue the receive interrupt wakes. */
-int console_getc_wait(void);
-/* Start interrupt-driven receive on irq (a GIC INTID, routed to this core). */
-void console_enable_rx_irq(int irq);
-/* Feed bytes as if typed (tests use this to drive the shell). */
-void console_inject(const char *s);
 
 #endif

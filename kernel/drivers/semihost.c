@@ -4,6 +4,7 @@
  */
 #include "kernel/drivers/semihost.h"
 #include "kernel/drivers/console.h"
+#include "kernel/arch/fault.h"
 #include "kernel/arch/trap.h"
 
 #include <stdint.h>

@@ -22,6 +22,13 @@ struct mem_range {
 	uint64_t base, size;
 };
 
+/*
+ * The machine as the kernel sees it.  It is filled in two layers: the board's
+ * defaults first (kernel/boards/bootinfo.c, for a machine whose firmware hands
+ * over no usable tree), then whatever dtinfo_parse reads from the device tree.
+ * Declared here, beside the parser, so that the parser and its host tests need
+ * nothing from the boards.
+ */
 struct boot_info {
 	/* RAM, as "memory" nodes list it. */
 	int nmem;

@@ -8,26 +8,28 @@
  *   4. the real memory map, the boot arguments, interrupts, the tick;
  *   5. every other core started;
  *   6. the actions run= names (tests, demo, shell, bench), then exit= decides
- *      how the run ends.
+ *      how the run ends (kernel/init/actions.c).
+ * The boot arguments' vocabulary is kernel/init/args.c.
  */
 #include "boot/boot.h"
 #include "gc/gc.h"
 #include "boot/mmu.h"
 #include "kernel/arch/arch.h"
 #include "kernel/boards/board.h"
-#include "kernel/firmware/bootinfo.h"
-#include "kernel/init/bootargs.h"
-#include "bootargs_default.h" /* generated: BOOTARGS_DEFAULT from make BOOTARGS= */
+#include "kernel/boards/bootinfo.h"
+#include "kernel/firmware/bootargs.h"
+#include "kernel/init/actions.h"
+#include "kernel/init/args.h"
 #include "kernel/drivers/console.h"
+#include "kernel/shell/input.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/firmware/dtinfo.h"
 #include "kernel/firmware/fdt.h"
 #include "kernel/irq/irq.h"
-#include "tests/kernel/ktest.h"
 #include "kernel/panic/panic.h"
 #include "kernel/firmware/power.h"
 #include "kernel/firmware/psci.h"
-#include "kernel/shell/shell.h"
+#include "kernel/mm/libc.h"
 #include "kernel/mm/page.h"
 #include "kernel/task/sched.h"
 #include "kernel/smp/smp.h"
@@ -41,7 +43,6 @@
 
 /* Everything the kernel learned at boot; read-only after boot_main. */
 struct boot_info boot_info;
-struct bootargs boot_args;
 uint64_t boot_dtb;
 
 /* Not roots of the collector (section .bss.noscan, see gc/internal.h): the
@@ -50,89 +51,6 @@ uint64_t boot_dtb;
 uint8_t boot_stacks[MAX_CPUS][BOOT_STACK_SIZE] __attribute__((aligned(16), section(".bss.noscan")));
 uint8_t exception_stacks[MAX_CPUS][EXCEPTION_STACK_SIZE]
     __attribute__((aligned(16), section(".bss.noscan")));
-
-void libc_init(uint64_t arena_size);
-uintptr_t libc_arena_end(void);
-int crash_run(const char *kind);
-int litmus_action(const char *action); /* kernel/shell/cmd_litmus.c */
-
-static const char *const known_keys[] = {
-    "run", /* comma-separated: test, test:<suite>[+<suite>], demo, gcstress, allgs, shell, bench,
-	      crash:<panic|abort|undef|null|double|stw-watchdog|stw-slow> */
-    "exit", /* psci (default) | semihost | halt */
-    "tick", /* timer tick in Hz */
-    "cpu_timeout", /* ms to wait for each secondary core */
-    "maxcpus", /* start at most this many cores */
-    "stw_watchdog", /* ms a stop-the-world waits for a core before it warns */
-    "stw_panic", /* ms a stop-the-world waits for a core before it panics */
-    "gc", /* fixed (default) | racy */
-    "inject", /* publish-early | none */
-    "gcverify", /* 1: verify every mark, poison freed memory */
-    "gcheap", /* MiB for the collector's heap */
-    "cycles", /* run=gcstress: how many cycles */
-    "litmus", /* the litmus runner's default options, e.g. "-s 500 -r 100" */
-    "host", /* the machine QEMU runs on (uname -m), for the litmus log's header */
-    NULL,
-};
-
-static void args_warn(const char *msg)
-{
-	kprintf("%s\n", msg);
-}
-
-static void apply_bootargs(void)
-{
-	const char *line = boot_info.have_bootargs ? boot_info.bootargs : BOOTARGS_DEFAULT;
-	kprintf("bootargs: \"%s\"%s\n", line, boot_info.have_bootargs ? "" : " (built-in default)");
-	bootargs_parse(&boot_args, line, known_keys, args_warn);
-
-	const char *exit = bootargs_get(&boot_args, "exit");
-	if (exit) {
-		if (strcmp(exit, "semihost") == 0)
-			power_set_exit_mode(EXIT_SEMIHOST);
-		else if (strcmp(exit, "psci") == 0)
-			power_set_exit_mode(EXIT_PSCI);
-		else if (strcmp(exit, "halt") == 0)
-			power_set_exit_mode(EXIT_HALT);
-		else
-			kprintf("bootargs: exit=%s: expected psci, semihost or halt; using psci\n",
-				exit);
-	}
-}
-
-static unsigned arg_number(const char *key, unsigned dflt, unsigned min, unsigned max)
-{
-	const char *v = bootargs_get(&boot_args, key);
-	unsigned long long n;
-	if (!v)
-		return dflt;
-	if (!bootargs_parse_u64(v, &n) || n < min || n > max) {
-		kprintf("bootargs: %s=%s: expected a number from %u to %u; using %u\n", key, v, min,
-			max, dflt);
-		return dflt;
-	}
-	return (unsigned)n;
-}
-
-/* The stop-the-world watchdog: warn after stw_watchdog ms, panic after
- * stw_panic ms.  Without stw_panic, the panic comes at the default or at
- * stw_watchdog, whichever is later; a stw_panic below stw_watchdog would panic
- * before the warning, and is rejected. */
-static void apply_stw_args(void)
-{
-	unsigned warn = arg_number("stw_watchdog", STW_WATCHDOG_MS_DEFAULT, 1, 600000);
-	unsigned dflt = warn > STW_PANIC_MS_DEFAULT ? warn : STW_PANIC_MS_DEFAULT;
-	unsigned limit = arg_number("stw_panic", dflt, 1, 600000);
-	if (limit < warn) {
-		kprintf(
-		    "bootargs: stw_panic=%u is below stw_watchdog=%u: the stop must warn before "
-		    "it panics; using stw_panic=%u\n",
-		    limit, warn, dflt);
-		limit = dflt;
-	}
-	stw_set_watchdog_ms(warn, limit);
-	kprintf("stop-the-world: warn after %u ms, panic after %u ms\n", warn, limit);
-}
 
 /* Find the boot core in the device tree's list, so logical ids match it. */
 static int find_boot_cpu(uint64_t mpidr)
@@ -164,70 +82,6 @@ static void print_machine(void)
 							   : "none");
 }
 
-static int run_tests(const char *suites)
-{
-	int ran = 0;
-	int failed = ktest_run(suites, &ran);
-	if (ran == 0) {
-		kprintf("run: no test ran: count as a failure\n");
-		return 1;
-	}
-	return failed ? 1 : 0;
-}
-
-/* Run each action in run=, in order.  Returns the exit status. */
-static int run_actions(const char *run)
-{
-	int status = 0;
-	char buf[BOOTARGS_VAL_MAX];
-	strncpy(buf, run, sizeof buf - 1);
-	buf[sizeof buf - 1] = '\0';
-
-	for (char *p = buf; p && *p;) {
-		char *comma = strchr(p, ',');
-		if (comma)
-			*comma = '\0';
-		if (strcmp(p, "test") == 0)
-			status |= run_tests(NULL);
-		else if (strncmp(p, "test:", 5) == 0)
-			status |= run_tests(p + 5);
-		else if (strcmp(p, "demo") == 0)
-			demo_run();
-		else if (strcmp(p, "gcstress") == 0)
-			status |= gc_stress(arg_number("cycles", 200, 1, 10000000), false);
-		else if (strcmp(p, "allgs") == 0)
-			status |= gc_allgs_demo(false, 0);
-		else if (strcmp(p, "bench") == 0)
-			status |= bench_run();
-		else if (strncmp(p, "crash:", 6) == 0)
-			status |= crash_run(p + 6);
-		else if (strcmp(p, "litmus") == 0 || strncmp(p, "litmus:", 7) == 0 ||
-			 strcmp(p, "litmus-bench") == 0)
-			status |= litmus_action(p);
-		else if (strcmp(p, "shell") == 0)
-			shell_run(); /* returns only on "exit" */
-		else {
-			kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, "
-				"gcstress, allgs, bench, shell, crash:<kind>, litmus[:PATH] or "
-				"litmus-bench)\n",
-				p);
-			status |= 1;
-		}
-		p = comma ? comma + 1 : NULL;
-	}
-	return status;
-}
-
-static int64_t main_task(void *arg)
-{
-	(void)arg;
-	gc_start();
-	const char *run = bootargs_get(&boot_args, "run");
-	int status = run_actions(run ? run : "demo,shell");
-	kprintf("allstop: run finished with status %d\n", status);
-	system_exit(status);
-}
-
 static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -251,7 +105,7 @@ static void setup_gc(void)
 	uint64_t ram = dtinfo_ram_size(&boot_info);
 	uint64_t room = page_largest_free();
 	uint64_t dflt = clamp(ram / 4, 4ULL << 20, 512ULL << 20);
-	unsigned mib = arg_number("gcheap", (unsigned)(dflt >> 20), 2, 65536);
+	unsigned mib = bootarg_number("gcheap", (unsigned)(dflt >> 20), 2, 65536);
 	uint64_t heap = (uint64_t)mib << 20;
 	if (heap + (4ULL << 20) > room) {
 		kprintf("gc: gcheap=%u MiB does not fit (%llu MiB free): using %llu MiB\n", mib,
@@ -259,23 +113,6 @@ static void setup_gc(void)
 		heap = room / 2;
 	}
 	gc_init(heap);
-}
-
-/* The collector's boot arguments. */
-static void apply_gc_args(void)
-{
-	const char *m = bootargs_get(&boot_args, "gc");
-	if (m && strcmp(m, "racy") == 0)
-		gc_set_mode(GC_RACY);
-	else if (m && strcmp(m, "fixed") != 0)
-		kprintf("bootargs: gc=%s: expected fixed or racy; using fixed\n", m);
-	const char *inj = bootargs_get(&boot_args, "inject");
-	if (inj && strcmp(inj, "publish-early") == 0)
-		gc_set_inject(true);
-	else if (inj && strcmp(inj, "none") != 0)
-		kprintf("bootargs: inject=%s: expected publish-early or none; using none\n", inj);
-	if (arg_number("gcverify", 0, 0, 1))
-		gc_set_verify(true);
 }
 
 /*
@@ -332,11 +169,12 @@ void boot_main(uint64_t dtb, int entry_el)
 			boot_info.ncpus + boot_info.cpus_ignored, MAX_CPUS);
 	cpu_init_self(boot_cpu_id, mpidr, entry_el);
 	cpus[boot_cpu_id].doing = "booting";
+	tasks_init(); /* the task system's handlers, before a panic could name a task */
 
-	apply_bootargs();
+	bootargs_apply();
 	setup_gc();
-	apply_gc_args();
-	unsigned maxcpus = arg_number("maxcpus", (unsigned)ncpus, 1, (unsigned)ncpus);
+	bootargs_apply_gc();
+	unsigned maxcpus = bootarg_number("maxcpus", (unsigned)ncpus, 1, (unsigned)ncpus);
 	if ((int)maxcpus < ncpus && boot_cpu_id < (int)maxcpus)
 		ncpus = (int)maxcpus;
 
@@ -349,19 +187,26 @@ void boot_main(uint64_t dtb, int entry_el)
 	}
 	psci_init(boot_info.psci, boot_info.psci_cpu_on);
 	print_machine();
-	apply_stw_args();
-	if (irq_init(&boot_info) == 0)
+	bootargs_apply_stw();
+	/* The interrupt layer calls up only through what is registered here,
+	 * before this core unmasks interrupts and before any other core starts
+	 * (each core's first interrupt comes after both). */
+	stw_init(); /* IPI_STOP, and the heartbeat on every interrupt */
+	panic_init(); /* IPI_PANIC */
+	timer_set_tick_hook(sched_tick);
+	irq_register(TIMER_VIRT_PPI, timer_irq);
+	if (irq_init(board_irqchip(&boot_info), &boot_info) == 0)
 		kprintf("irq: %s\n", irqchip->name);
 	irq_init_cpu();
-	timer_start_tick(arg_number("tick", TICK_HZ_DEFAULT, 1, 10000));
+	timer_start_tick(bootarg_number("tick", TICK_HZ_DEFAULT, 1, 10000));
 	cpu_set_state(&cpus[boot_cpu_id], CPU_ONLINE);
 	irq_enable();
-	console_enable_rx_irq(boot_info.uart_irq);
+	input_enable_irq(boot_info.uart_irq);
 
 	kprintf("cpu%d: online, MPIDR %#llx, entered at EL%d (boot core)\n", boot_cpu_id,
 		(unsigned long long)mpidr, entry_el);
 	int online = smp_start_cpus(
-	    &boot_info, arg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
+	    &boot_info, bootarg_number("cpu_timeout", CPU_START_TIMEOUT_MS_DEFAULT, 1, 60000));
 	kprintf("smp: %d of %d cpus online\n", online, ncpus);
 	unmap_null_guard(); /* every core has left the spin table (or never will) */
 

@@ -9,11 +9,46 @@
 #include "kernel/arch/cpu.h"
 #include "kernel/drivers/console.h"
 #include "kernel/irq/irq.h"
-#include "kernel/panic/panic.h"
-#include "kernel/stw/stop.h"
 #include "kernel/arch/timer.h"
 
 static const char *const names[IPI_COUNT] = {"wake", "call", "stop", "panic", "ping", "say"};
+
+static void nothing(struct trap_frame *tf)
+{
+	(void)tf; /* WAKE, PING: taking the interrupt was the point; CALL: the
+		     scheduler loop runs the posted function (kernel/task/sched.c) */
+}
+
+static void say(struct trap_frame *tf)
+{
+	(void)tf;
+	/* kprintf runs newlib's vfprintf, memset and strchr, which use the
+	 * vector registers: the interrupted task's survive only because the
+	 * trap frame saves them (boot/vectors.S). */
+	struct cpu *c = this_cpu();
+	kprintf("ipi: cpu%d: said from the interrupt handler (%llu)\n", c->id,
+		(unsigned long long)c->ipi_count[IPI_SAY]);
+}
+
+/* STOP and PANIC are registered by their owners (ipi_register). */
+static ipi_handler_fn handlers[IPI_COUNT] = {
+    [IPI_WAKE] = nothing,
+    [IPI_CALL] = nothing,
+    [IPI_PING] = nothing,
+    [IPI_SAY] = say,
+};
+
+void ipi_register(enum ipi ipi, ipi_handler_fn fn)
+{
+	if ((int)ipi < 0 || ipi >= IPI_COUNT) {
+		kprintf("ipi: cannot register a handler for IPI %d: there are %d\n", (int)ipi,
+			IPI_COUNT);
+		return;
+	}
+	/* release: what the handler uses is set up before ipi_handle can see
+	 * it (pairs with the acquire load there) */
+	__atomic_store_n(&handlers[ipi], fn, __ATOMIC_RELEASE);
+}
 
 const char *ipi_name(int ipi)
 {
@@ -43,11 +78,13 @@ int64_t ipi_round_trip_ns(int cpu, uint64_t timeout_ns)
 	if (cpu < 0 || cpu >= ncpus || cpu_state(&cpus[cpu]) != CPU_ONLINE || cpu == cpu_id())
 		return -1;
 	uint64_t *count = &cpus[cpu].ipi_count[IPI_PING];
-	uint64_t before = __atomic_load_n(count, __ATOMIC_ACQUIRE); /* pairs with the handler */
+	/* acquire: pairs with the handler's release increment (ipi_handle) */
+	uint64_t before = __atomic_load_n(count, __ATOMIC_ACQUIRE);
 	uint64_t start = timer_count();
 	ipi_send(cpu, IPI_PING);
 	uint64_t deadline = start + ns_to_ticks(timeout_ns);
-	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) == before) { /* as above */
+	/* acquire: pairs with the handler's release increment of the count */
+	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) == before) {
 		if (timer_count() > deadline)
 			return -1;
 		cpu_relax();
@@ -58,27 +95,17 @@ int64_t ipi_round_trip_ns(int cpu, uint64_t timeout_ns)
 void ipi_handle(int sgi, struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
-	if (sgi < IPI_COUNT) /* single writer; release: work before this IPI is done */
-		__atomic_store_n(&c->ipi_count[sgi], c->ipi_count[sgi] + 1, __ATOMIC_RELEASE);
-	switch (sgi) {
-	case IPI_WAKE:
-	case IPI_PING:
-	case IPI_CALL: /* the scheduler loop runs the posted function (kernel/task/sched.c) */
-		break;
-	case IPI_PANIC:
-		panic_park(tf);
-		break;
-	case IPI_STOP:
-		stw_park(tf);
-		break;
-	case IPI_SAY:
-		/* kprintf runs newlib's vfprintf, memset and strchr, which use the
-		 * vector registers: the interrupted task's survive only because the
-		 * trap frame saves them (boot/vectors.S). */
-		kprintf("ipi: cpu%d: said from the interrupt handler (%llu)\n", c->id,
-			(unsigned long long)c->ipi_count[IPI_SAY]);
-		break;
-	default:
+	if (sgi >= IPI_COUNT) {
 		kprintf("ipi: cpu%d: unexpected SGI %d\n", c->id, sgi);
+		return;
 	}
+	/* single writer; release: work before this IPI is done */
+	__atomic_store_n(&c->ipi_count[sgi], c->ipi_count[sgi] + 1, __ATOMIC_RELEASE);
+	/* acquire: pairs with ipi_register's release */
+	ipi_handler_fn fn = __atomic_load_n(&handlers[sgi], __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(tf);
+	else
+		kprintf("ipi: cpu%d: SGI %d (%s) has no handler registered\n", c->id, sgi,
+			ipi_name(sgi));
 }

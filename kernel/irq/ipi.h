@@ -1,5 +1,8 @@
 /*
- * ipi.h — inter-processor interrupts.  Each kind is one SGI number.
+ * ipi.h — inter-processor interrupts.  Each kind is one SGI number, and its
+ * handler is registered by the layer that owns it (IPI_STOP by the stop,
+ * IPI_PANIC by panic), so this layer needs neither.  WAKE, CALL and PING
+ * need no handler: taking the interrupt is the point.
  */
 #ifndef IPI_H
 #define IPI_H
@@ -10,7 +13,7 @@ enum ipi {
 	IPI_WAKE = 0, /* nothing to do: just leave wfi and look for work */
 	IPI_CALL = 1, /* run the function posted in struct cpu (smp_call) */
 	IPI_STOP = 2, /* park until the world is started again (kernel/stw/stop.c) */
-	IPI_PANIC = 3, /* another core panicked: halt here */
+	IPI_PANIC = 3, /* another core panicked: halt here (kernel/panic/panic.c) */
 	IPI_PING = 4, /* count and return: tests and round-trip timing */
 	IPI_SAY = 5, /* print a line from the handler: newlib's SIMD code at
 			interrupt level (tests/kernel/test_fpsimd.c) */
@@ -18,7 +21,12 @@ enum ipi {
 };
 
 struct trap_frame;
+typedef void (*ipi_handler_fn)(struct trap_frame *tf);
 
+/* fn runs (interrupts masked, after the IPI's end of interrupt) whenever
+ * this core takes ipi.  Register it before anyone can send that IPI: see
+ * irq.h for when that is. */
+void ipi_register(enum ipi ipi, ipi_handler_fn fn);
 void ipi_send(int cpu, enum ipi ipi);
 void ipi_send_mask(uint64_t mask, enum ipi ipi);
 void ipi_send_others(enum ipi ipi);

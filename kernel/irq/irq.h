@@ -5,6 +5,17 @@
  * Interrupt numbers are GIC INTIDs: 0-15 are software-generated (SGIs, our
  * IPIs), 16-31 per-core (PPIs: the timer is 27), 32 and up shared (SPIs).  A
  * controller that is not a GIC translates its own numbers into these.
+ *
+ * This layer knows no user: it sits below the scheduler, the stop and panic,
+ * which register what they want run instead of being called by name.
+ *   irq_register(irq, fn)        a PPI or SPI's handler (the timer's tick,
+ *                                the UART's receive);
+ *   ipi_register(ipi, fn)        an SGI's handler (ipi.h: stop, panic);
+ *   irq_set_entry_hook(fn)       run first on every interrupt, with the
+ *                                interrupted PC (the stop's heartbeat).
+ * Each must be registered before its interrupt can arrive: boot_main does
+ * the timer, stw_init and panic_init before the boot core unmasks interrupts
+ * and before any other core starts; a driver before it enables its SPI.
  */
 #ifndef IRQ_H
 #define IRQ_H
@@ -30,7 +41,8 @@ struct irqchip {
 	/* Raise SGI `sgi` on every core but this one. */
 	void (*send_sgi_others)(int sgi);
 	/* Acknowledge the highest-priority pending interrupt: returns a raw value
-	 * for eoi(), whose low 10 bits are the INTID (IRQ_SPURIOUS if none). */
+	 * for eoi(), whose low 10 bits (GIC_IAR_INTID) are the INTID
+	 * (IRQ_SPURIOUS if none). */
 	uint32_t (*ack)(void);
 	void (*eoi)(uint32_t raw);
 	/* Enable a shared interrupt, delivered to the boot core. */
@@ -43,10 +55,18 @@ extern const struct irqchip gicv2_chip;
 extern const struct irqchip gicv3_chip;
 extern const struct irqchip bcm2836_chip;
 
-/* Pick and initialise the controller the device tree names. */
-int irq_init(const struct boot_info *bi);
+/* Initialise chip (the board's, from board_irqchip: NULL if it has none).
+ * Returns 0, or a negative error after saying why; interrupts then stay off. */
+int irq_init(const struct irqchip *chip, const struct boot_info *bi);
 void irq_init_cpu(void);
+/* fn runs for interrupt irq, a PPI or SPI (NR_SGIS <= irq < IRQ_MAX; an SGI's
+ * handler is set with ipi_register). */
 void irq_register(int irq, irq_handler_fn fn);
 void irq_enable_spi(int irq);
+
+/* Run first on every interrupt entry, before it is acknowledged, with the
+ * interrupted PC (NULL: nothing). */
+typedef void (*irq_entry_hook_fn)(uint64_t pc);
+void irq_set_entry_hook(irq_entry_hook_fn fn);
 
 #endif

@@ -35,15 +35,14 @@
 #include "kernel/litmus/log.h"
 #include "kernel/arch/arch.h"
 #include "kernel/boards/board.h"
-#include "kernel/init/bootargs.h"
-#include "kernel/firmware/bootinfo.h"
+#include "kernel/firmware/bootargs.h"
+#include "kernel/boards/bootinfo.h"
 #include "kernel/drivers/console.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/timer.h"
 
 #include <string.h>
 
-extern struct bootargs boot_args; /* kernel/init/main.c */
 
 /* ---------------------------------------------------------------- the machine */
 

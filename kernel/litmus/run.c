@@ -95,6 +95,7 @@
 #include "kernel/mm/page.h"
 #include "kernel/task/task.h"
 #include "kernel/arch/timer.h"
+#include "kernel/arch/fault.h"
 #include "kernel/arch/trap.h"
 
 #include <stdarg.h>

@@ -11,6 +11,7 @@
  * is the right owner.  They mask interrupts while held so an interrupt handler
  * on the same core can never spin on a lock its own core holds.
  */
+#include "kernel/mm/libc.h"
 #include "boot/boot.h"
 #include "kernel/arch/arch.h"
 #include "kernel/drivers/console.h"

@@ -66,6 +66,11 @@ void panic_park(struct trap_frame *tf)
 	halt_here(tf);
 }
 
+void panic_init(void)
+{
+	ipi_register(IPI_PANIC, panic_park); /* the interrupt layer calls us only so */
+}
+
 static void dump_frame(const struct trap_frame *tf)
 {
 	for (int i = 0; i < 30; i += 3)
@@ -87,14 +92,31 @@ static void wait_for_others(void)
 	}
 }
 
-void die(struct trap_frame *tf, const char *reason)
-{
-	irq_disable();
-	int id = my_id();
-	char esr[160];
-	esr_describe(tf->esr, esr, sizeof esr);
-	const char *why = reason ? reason : panic_msg[id];
+static void (*describe_task)(const struct task *t, bool with_stack, char *buf, size_t n);
 
+void panic_set_task_describer(void (*describe)(const struct task *t, bool with_stack, char *buf,
+					       size_t n))
+{
+	describe_task = describe;
+}
+
+/* "3 'name'" for a task, by the task system's describer. */
+static const char *task_words(const struct task *t, bool with_stack, char *buf, size_t n)
+{
+	if (describe_task)
+		describe_task(t, with_stack, buf, n);
+	else
+		ksnprintf(buf, n, "at %p", (const void *)t);
+	return buf;
+}
+
+/*
+ * Win the right to report, or leave our reason for the core that did and
+ * halt.  Returns only to the winner, with every other core asked to stop.
+ */
+static void win_the_report(struct trap_frame *tf, const char *why)
+{
+	int id = my_id();
 	int expected = -1;
 	/* acq_rel: exactly one core wins the right to report; the others' reasons
 	 * (written before they halt) are read after they are seen halted */
@@ -112,44 +134,64 @@ void die(struct trap_frame *tf, const char *reason)
 	if (irqchip)
 		ipi_send_others(IPI_PANIC);
 	wait_for_others();
+}
 
+/* This core: why, the exception registers, the task, the general registers. */
+static void print_this_core(int id, struct trap_frame *tf, const char *reason, const char *why)
+{
 	struct cpu *c = &cpus[id];
+	char esr[160], task[96];
+	esr_describe(tf->esr, esr, sizeof esr);
 	kprintf("\n======== PANIC on cpu%d ========\n", id);
 	kprintf("%s%s\n", reason ? "exception: " : "panic: ", why);
 	kprintf("ESR  %016llx  %s\n", (unsigned long long)tf->esr, esr);
 	kprintf("FAR  %016llx  ELR %016llx  SPSR %016llx\n", (unsigned long long)tf->far,
 		(unsigned long long)tf->elr, (unsigned long long)tf->spsr);
 	if (c->current)
-		kprintf("cpu%d MPIDR %#llx, task: %d '%s' (stack [%#llx, %#llx))\n", id,
-			(unsigned long long)c->mpidr, c->current->id, c->current->name,
-			(unsigned long long)c->current->stack_lo,
-			(unsigned long long)c->current->stack_hi);
+		kprintf("cpu%d MPIDR %#llx, task: %s\n", id, (unsigned long long)c->mpidr,
+			task_words(c->current, true, task, sizeof task));
 	else
 		kprintf("cpu%d MPIDR %#llx, task: none (cpu was %s)\n", id,
 			(unsigned long long)c->mpidr, c->doing ? c->doing : "booting");
 	dump_frame(tf);
+}
+
+/* Every other core: where it stopped, or that it did not. */
+static void print_other_cores(int id)
+{
+	char task[96];
 	for (int i = 0; i < ncpus; i++) {
 		if (i == id)
 			continue;
 		int st = cpu_state(&cpus[i]);
+		uint64_t elr = halted_frame[i] ? halted_frame[i]->elr : 0;
 		if (also_panicked[i])
 			kprintf("cpu%d: also panicked: %s (ELR %#llx)\n", i, also_panicked[i],
-				(unsigned long long)(halted_frame[i] ? halted_frame[i]->elr : 0));
+				(unsigned long long)elr);
 		else if (st == CPU_HALTED && cpus[i].current)
-			kprintf("cpu%d: stopped at ELR %#llx in task %d '%s'\n", i,
-				(unsigned long long)(halted_frame[i] ? halted_frame[i]->elr : 0),
-				cpus[i].current->id, cpus[i].current->name);
+			kprintf("cpu%d: stopped at ELR %#llx in task %s\n", i,
+				(unsigned long long)elr,
+				task_words(cpus[i].current, false, task, sizeof task));
 		else if (st == CPU_HALTED)
 			kprintf("cpu%d: stopped at ELR %#llx (was %s)\n", i,
-				(unsigned long long)(halted_frame[i] ? halted_frame[i]->elr : 0),
-				cpus[i].doing ? cpus[i].doing : "?");
+				(unsigned long long)elr, cpus[i].doing ? cpus[i].doing : "?");
 		else if (st == CPU_ONLINE)
 			kprintf("cpu%d: did not answer the panic IPI within 100 ms (was %s)\n", i,
 				cpus[i].doing ? cpus[i].doing : "?");
 	}
+}
+
+void die(struct trap_frame *tf, const char *reason)
+{
+	irq_disable();
+	int id = my_id();
+	const char *why = reason ? reason : panic_msg[id];
+	win_the_report(tf, why);
+	print_this_core(id, tf, reason, why);
+	print_other_cores(id);
 	kprintf("hint: addr2line -e build/<board>/kernel.elf %#llx\n", (unsigned long long)tf->elr);
 	kprintf("======== end of panic report ========\n");
-	cpu_set_state(c, CPU_HALTED);
+	cpu_set_state(&cpus[id], CPU_HALTED);
 	if (power_exit_mode() == EXIT_SEMIHOST)
 		semihost_exit(PANIC_EXIT_STATUS);
 	kprintf("system halted.\n");

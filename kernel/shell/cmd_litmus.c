@@ -15,19 +15,16 @@
 #include "kernel/litmus/model.h"
 #include "kernel/litmus/run.h"
 #include "kernel/litmus/suite.h"
-#include "kernel/init/bootargs.h"
+#include "kernel/firmware/bootargs.h"
 #include "kernel/drivers/console.h"
+#include "kernel/shell/input.h"
+#include "kernel/shell/commands.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/drivers/semihost.h"
 #include "kernel/arch/timer.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-extern struct bootargs boot_args; /* kernel/init/main.c */
-
-int litmus_shell(int argc, char **argv);
-int litmus_action(const char *action);
 
 #define TEXT_MAX  (32 * 1024) /* the largest test file taken */
 #define PASTE_EOF 0x04 /* Ctrl-D */
@@ -406,7 +403,7 @@ static long read_paste(void)
 	size_t len = 0, line_start = 0;
 	bool too_long = false, last_cr = false;
 	for (;;) {
-		int c = console_getc_wait();
+		int c = input_getc_wait();
 		if (c == CTRL_C) {
 			kprintf("litmus load: abandoned (^C)\n");
 			return -1;
@@ -592,7 +589,7 @@ static int cmd_show(const char *name)
 	return 0;
 }
 
-int litmus_shell(int argc, char **argv)
+int cmd_litmus(int argc, char **argv)
 {
 	struct litmus_params p = *defaults();
 	const char *sub = argc > 1 ? argv[1] : "";
@@ -650,25 +647,26 @@ int litmus_shell(int argc, char **argv)
 }
 
 /* Boot actions: litmus, litmus:PATH, litmus:@LIST, litmus-bench. */
-int litmus_action(const char *action)
+int litmus_run_suite(void)
 {
 	struct litmus_params p = *defaults();
-	if (strcmp(action, "litmus") == 0)
-		return run_suite(&p);
-	if (strcmp(action, "litmus-bench") == 0)
-		return run_bench();
-	if (strncmp(action, "litmus:", 7) == 0 && action[7]) {
-		int status;
-		begin(&p);
-		if (action[7] == '@')
-			status = run_list(action + 8, &p);
-		else
-			status = run_file(action + 7, &p);
-		litmus_log_summary(&summary);
-		return status;
-	}
-	kprintf("run: unknown litmus action '%s' (expected litmus, litmus:PATH, litmus:@LIST or "
-		"litmus-bench)\n",
-		action);
-	return 1;
+	return run_suite(&p);
+}
+
+int litmus_run_bench(void)
+{
+	return run_bench();
+}
+
+int litmus_run_path(const char *path)
+{
+	struct litmus_params p = *defaults();
+	int status;
+	begin(&p);
+	if (path[0] == '@')
+		status = run_list(path + 1, &p);
+	else
+		status = run_file(path, &p);
+	litmus_log_summary(&summary);
+	return status;
 }

@@ -1,8 +1,10 @@
 /*
- * shell.h — the serial shell, the boot demo and the benchmarks.
+ * shell.h — the serial shell.
  */
 #ifndef SHELL_H
 #define SHELL_H
+
+#include <stdbool.h>
 
 #define SHELL_MAX_ARGS 8
 #define SHELL_LINE_MAX 128
@@ -16,8 +18,10 @@ int shell_exec(char *line);
 /* Read-eval loop on the console; returns when the user types "exit". */
 void shell_run(void);
 
-void demo_run(void);
-int bench_run(void);
-int stw_bench(unsigned n);
+/* The line editor (line.c): read one line into line (SHELL_LINE_MAX bytes);
+ * false if it was abandoned with ^C.  shell_remember adds a line to the
+ * history the arrows walk. */
+bool shell_read_line(char *line);
+void shell_remember(const char *line);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * smp.c — secondary start-up and smp_call.  (The idle loop is the
+ * smp.c — secondary start-up and smp_call.  (The table of cores is
+ * kernel/arch/cpu.c.)  (The idle loop is the
  * scheduler's: kernel/task/sched.c.)
  *
  * Start-up: the boot core asks firmware to start each core (PSCI CPU_ON, or
@@ -17,35 +18,6 @@
 #include "kernel/firmware/psci.h"
 #include "kernel/task/sched.h"
 #include "kernel/arch/timer.h"
-
-struct cpu cpus[MAX_CPUS];
-int ncpus = 1;
-int boot_cpu_id;
-
-void cpu_init_self(int id, uint64_t mpidr, int entry_el)
-{
-	struct cpu *c = &cpus[id];
-	c->id = id;
-	c->mpidr = mpidr;
-	c->entry_el = entry_el;
-	_REENT_INIT_PTR(&c->reent);
-	write_sysreg(tpidr_el1, c);
-	isb(); /* this_cpu() sees the new TPIDR from here on */
-}
-
-int cpus_online(void)
-{
-	int n = 0;
-	for_each_online_cpu(c) n++;
-	return n;
-}
-
-uint64_t cpus_online_mask(void)
-{
-	uint64_t m = 0;
-	for_each_online_cpu(c) m |= 1ULL << c->id;
-	return m;
-}
 
 void secondary_main(int id, int entry_el)
 {
@@ -91,8 +63,12 @@ static int64_t start_one(const struct boot_info *bi, int id)
 	}
 }
 
+static const struct idle_work posted_calls; /* smp_call's, below */
+
 int smp_start_cpus(const struct boot_info *bi, unsigned timeout_ms)
 {
+	/* before any core (the boot core included) enters its idle loop */
+	sched_set_idle_work(&posted_calls);
 	for (int i = 0; i < ncpus; i++) {
 		if (i == boot_cpu_id)
 			continue;
@@ -125,22 +101,53 @@ int smp_start_cpus(const struct boot_info *bi, unsigned timeout_ms)
 	return cpus_online();
 }
 
+/* One function posted to a core by smp_call, run by that core's idle loop. */
+struct call_slot {
+	void (*fn)(void *);
+	void *arg;
+	int pending; /* 1 posted, 0 done; release/acquire pair with the poster */
+} __attribute__((aligned(64)));
+static struct call_slot calls[MAX_CPUS];
+
+static bool call_pending(void)
+{
+	/* relaxed: only a hint for the idle loop; run_posted_call re-reads it
+	 * with acquire */
+	return __atomic_load_n(&calls[cpu_id()].pending, __ATOMIC_RELAXED);
+}
+
+static void run_posted_call(void)
+{
+	struct cpu *c = this_cpu();
+	struct call_slot *s = &calls[c->id];
+	/* acquire: pairs with the release in smp_call, so fn/arg are current */
+	if (!__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
+		return;
+	c->doing = "smp_call";
+	s->fn(s->arg);
+	c->doing = "idle";
+	/* release: fn's effects are visible to whoever sees the call finished */
+	__atomic_store_n(&s->pending, 0, __ATOMIC_RELEASE);
+}
+
+static const struct idle_work posted_calls = {call_pending, run_posted_call};
+
 bool smp_call(int cpu, void (*fn)(void *), void *arg)
 {
 	if (cpu < 0 || cpu >= ncpus || cpu_state(&cpus[cpu]) != CPU_ONLINE)
 		return false;
-	struct cpu *c = &cpus[cpu];
-	if (c == this_cpu()) {
+	if (cpu == cpu_id()) {
 		fn(arg);
 		return true;
 	}
+	struct call_slot *s = &calls[cpu];
 	/* acquire: a previous call on that core has finished with fn/arg */
-	if (__atomic_load_n(&c->call_pending, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
 		return false;
-	c->call_fn = fn;
-	c->call_arg = arg;
+	s->fn = fn;
+	s->arg = arg;
 	/* release: fn and arg are visible before the core sees the call pending */
-	__atomic_store_n(&c->call_pending, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->pending, 1, __ATOMIC_RELEASE);
 	ipi_send(cpu, IPI_CALL);
 	return true;
 }
@@ -149,7 +156,7 @@ bool smp_call_wait(int cpu, uint64_t timeout_ns)
 {
 	uint64_t deadline = timer_ns() + timeout_ns;
 	/* acquire: what fn wrote is visible once we see it done */
-	while (__atomic_load_n(&cpus[cpu].call_pending, __ATOMIC_ACQUIRE)) {
+	while (__atomic_load_n(&calls[cpu].pending, __ATOMIC_ACQUIRE)) {
 		if (timer_ns() > deadline)
 			return false;
 		cpu_relax();

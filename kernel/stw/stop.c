@@ -57,22 +57,20 @@
  *     cores (it interrupts them), cores in a critical section (the IPI waits
  *     until they unmask, so the stop waits too: a watchdog bounds it).
  *
- * Latency (request -> all parked) and pause (request -> released) of the last
- * STW_SAMPLES stops are kept for `stw` and `stw bench`.
+ * Latency (request -> all parked) and pause (request -> released) of every
+ * stop go to stats.c, which keeps the last ones for `stw` and `stw bench`.
  */
 #include "kernel/stw/stop.h"
+#include "kernel/task/task.h" /* a late core's task, by name */
+#include "kernel/stw/stats.h"
 #include "kernel/arch/arch.h"
 #include "kernel/drivers/console.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/irq/ipi.h"
+#include "kernel/irq/irq.h"
 #include "kernel/panic/panic.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/trap.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-#define STW_SAMPLES 4096
 
 static int owner = -1;
 static uint64_t gen;
@@ -99,9 +97,7 @@ struct heartbeat {
 } __attribute__((aligned(64)));
 static struct heartbeat heartbeats[MAX_CPUS];
 
-/* Samples, written only by the owner (so under the "lock" that owner is). */
-static uint64_t stops;
-static uint32_t lat_ticks[STW_SAMPLES], pause_ticks[STW_SAMPLES];
+/* The current stop's times, written only by its owner. */
 static uint64_t t_request, t_parked;
 
 void stw_set_watchdog_ms(unsigned warn_ms, unsigned panic_ms)
@@ -109,6 +105,14 @@ void stw_set_watchdog_ms(unsigned warn_ms, unsigned panic_ms)
 	/* at boot, before any other core runs: plain stores */
 	warn_ns = (uint64_t)warn_ms * 1000000ULL;
 	panic_ns = (uint64_t)(panic_ms < warn_ms ? warn_ms : panic_ms) * 1000000ULL;
+}
+
+void stw_init(void)
+{
+	/* The interrupt layer below calls us only through what we register:
+	 * the IPI_STOP handler and the heartbeat on every interrupt entry. */
+	ipi_register(IPI_STOP, stw_park);
+	irq_set_entry_hook(stw_heartbeat);
 }
 
 void stw_heartbeat(uint64_t pc)
@@ -390,10 +394,7 @@ void start_the_world(void)
 	while (__atomic_load_n(&acks, __ATOMIC_ACQUIRE) != 0)
 		wait_for_event_or_tick(&acks, 0, false);
 
-	uint64_t i = stops % STW_SAMPLES;
-	lat_ticks[i] = (uint32_t)(t_parked - t_request);
-	pause_ticks[i] = (uint32_t)(t_release - t_request);
-	stops++;
+	stw_stats_record(t_parked - t_request, t_release - t_request); /* still the owner */
 	/* release: the next owner's acquire sees this stop complete */
 	__atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
 }
@@ -434,54 +435,4 @@ void stw_park(struct trap_frame *tf)
 	own = __atomic_load_n(&owner, __ATOMIC_RELAXED); /* still the owner: it waits for us */
 	if (__atomic_sub_fetch(&acks, 1, __ATOMIC_RELEASE) == 0)
 		ipi_send(own, IPI_WAKE); /* the last one out wakes the owner */
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-static uint32_t sorted[STW_SAMPLES];
-
-static void figures(const uint32_t *src, uint64_t n, uint64_t *mn, uint64_t *med, uint64_t *p99,
-		    uint64_t *mx)
-{
-	memcpy(sorted, src, n * sizeof *src);
-	qsort(sorted, n, sizeof *sorted, cmp_u32);
-	*mn = ticks_to_ns(sorted[0]);
-	*med = ticks_to_ns(sorted[n / 2]);
-	*p99 = ticks_to_ns(sorted[n * 99 / 100]);
-	*mx = ticks_to_ns(sorted[n - 1]);
-}
-
-void stw_summary(struct stw_summary *s)
-{
-	memset(s, 0, sizeof *s);
-	s->count = stops;
-	s->samples = stops < STW_SAMPLES ? stops : STW_SAMPLES;
-	if (!s->samples)
-		return;
-	figures(lat_ticks, s->samples, &s->latency_min, &s->latency_median, &s->latency_p99,
-		&s->latency_max);
-	figures(pause_ticks, s->samples, &s->pause_min, &s->pause_median, &s->pause_p99,
-		&s->pause_max);
-}
-
-void stw_print_summary(const char *title)
-{
-	struct stw_summary s;
-	stw_summary(&s);
-	if (!s.samples) {
-		kprintf("%s: no stop yet\n", title);
-		return;
-	}
-	kprintf("%s: %llu stops (figures over the last %llu)\n", title, (unsigned long long)s.count,
-		(unsigned long long)s.samples);
-	kprintf("  latency (request -> all parked): min %llu  median %llu  p99 %llu  max %llu ns\n",
-		(unsigned long long)s.latency_min, (unsigned long long)s.latency_median,
-		(unsigned long long)s.latency_p99, (unsigned long long)s.latency_max);
-	kprintf("  pause   (request -> released):   min %llu  median %llu  p99 %llu  max %llu ns\n",
-		(unsigned long long)s.pause_min, (unsigned long long)s.pause_median,
-		(unsigned long long)s.pause_p99, (unsigned long long)s.pause_max);
 }

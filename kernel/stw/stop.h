@@ -57,14 +57,19 @@ struct trap_frame *stw_frame(int cpu);
  * about once per stop (the release), however long the stop, because its
  * tick is held off while it is parked. */
 uint64_t stw_park_wakeups(int cpu);
-/* The IPI_STOP handler (kernel/irq/ipi.c). */
+/* The IPI_STOP handler (registered with ipi_register by stw_init). */
 void stw_park(struct trap_frame *tf);
+/* Register the stop with the interrupt layer: stw_park for IPI_STOP and
+ * stw_heartbeat on every interrupt entry.  boot_main calls it before the boot
+ * core unmasks interrupts and before any other core starts, so no IPI_STOP
+ * (sent only by a running task) and no interrupt can come first. */
+void stw_init(void);
 
 /* The two thresholds, in ms; panic_ms must be >= warn_ms (boot_main checks
  * the boot arguments; a smaller one is raised to warn_ms here). */
 void stw_set_watchdog_ms(unsigned warn_ms, unsigned panic_ms);
 
-/* Called on entry to every interrupt (kernel/irq/irq.c) with the interrupted PC:
+/* Run on entry to every interrupt (the irq entry hook) with the interrupted PC:
  * the core's heartbeat, so the watchdog can say where a silent core was last
  * seen and how long ago.  A core with interrupts masked takes none, so its
  * heartbeat is as old as its masked section. */

@@ -92,7 +92,7 @@ size_t alltasks_next_cap(size_t cap, size_t need)
 	return n;
 }
 
-static void hook(enum alltasks_step step, struct task **a, size_t len)
+static void report_step(enum alltasks_step step, struct task **a, size_t len)
 {
 	if (alltasks_grow_hook)
 		alltasks_grow_hook(step, a, len);
@@ -107,7 +107,7 @@ static int grow(void)
 	struct task **a = calloc(cap, sizeof *a); /* 1. allocate, zeroed */
 	if (!a)
 		return -1;
-	hook(GROW_ALLOCATED, a, all_len);
+	report_step(GROW_ALLOCATED, a, all_len);
 	/* release fence: calloc's zeroing is visible before any later store (the
 	 * copy, the publish), as the publication barrier at the end of Go's
 	 * mallocgc: a reader of the new array sees zeros or copied entries,
@@ -124,12 +124,12 @@ static int grow(void)
 			alltasks_publish_delay();
 		if (n)
 			memcpy(a, old, n * sizeof *a); /* write A, late */
-		hook(GROW_COPIED, a, n);
+		report_step(GROW_COPIED, a, n);
 		break;
 	case ALLTASKS_PUBLISH_PLAIN:
 		if (n)
 			memcpy(a, old, n * sizeof *a); /* 2. copy: write A */
-		hook(GROW_COPIED, a, n);
+		report_step(GROW_COPIED, a, n);
 		/* 3. publish: write B.  relaxed, as Go 1.17's append: nothing orders
 		 * it after write A, and an Arm core may make it visible first */
 		__atomic_store_n(&all_ptr, a, __ATOMIC_RELAXED);
@@ -137,12 +137,12 @@ static int grow(void)
 	default:
 		if (n)
 			memcpy(a, old, n * sizeof *a); /* 2. copy: write A */
-		hook(GROW_COPIED, a, n);
+		report_step(GROW_COPIED, a, n);
 		/* 3. publish: write B.  release: the copy (A) is visible to any
 		 * reader that acquires this pointer */
 		__atomic_store_n(&all_ptr, a, __ATOMIC_RELEASE);
 	}
-	hook(GROW_PUBLISHED_PTR, a, all_len);
+	report_step(GROW_PUBLISHED_PTR, a, all_len);
 	all_cap = cap;
 	arrays++;
 	return 0;
@@ -161,7 +161,7 @@ int alltasks_add(struct task *t)
 	/* 4. release: the entry (and the array) are visible to any reader that
 	 * acquires this length */
 	__atomic_store_n(&all_len, all_len + 1, __ATOMIC_RELEASE);
-	hook(GROW_PUBLISHED_LEN, all_ptr, all_len);
+	report_step(GROW_PUBLISHED_LEN, all_ptr, all_len);
 	spin_unlock_irqrestore(&alltasks_lock, flags);
 	return 0;
 }

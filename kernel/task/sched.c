@@ -22,24 +22,54 @@
 
 void switch_to(struct context *from, struct context *to);
 
-/* Take the first task of c's queue; caller holds c->rq_lock. */
+/*
+ * Each core's run queue: the tasks ready to run there, its sleepers, and the
+ * scheduler loop's own context while a task runs.  One cache line group per
+ * core, so that the run-queue locks of different cores do not share a line.
+ */
+struct runq {
+	struct spinlock lock; /* guards the queue and the sleepers */
+	struct task *head, *tail;
+	int len;
+	int stealable; /* of those, the ones not pinned here */
+	struct task *sleepers; /* sorted by wake_at_ns */
+	int idle; /* 1 while in wfi with nothing to run */
+	uint64_t switches; /* tasks switched to */
+	uint64_t steals; /* tasks taken from other cores */
+	struct context sched_ctx; /* the scheduler loop, while a task runs */
+} __attribute__((aligned(64)));
+
+static struct runq runqs[MAX_CPUS];
+static const struct idle_work *idle_work; /* set once at boot, before any core idles */
+
+static struct runq *rq(const struct cpu *c)
+{
+	return &runqs[c->id];
+}
+
+struct context *sched_context(int cpu)
+{
+	return &runqs[cpu].sched_ctx;
+}
+
+/* Take the first task of c's queue; caller holds rq(c)->lock. */
 static struct task *rq_pop_locked(struct cpu *c, bool unpinned_only)
 {
 	struct task *prev = NULL;
-	for (struct task *t = c->rq_head; t; prev = t, t = t->next) {
+	for (struct task *t = rq(c)->head; t; prev = t, t = t->next) {
 		if (unpinned_only && t->pinned >= 0)
 			continue;
 		if (prev)
 			prev->next = t->next;
 		else
-			c->rq_head = t->next;
-		if (c->rq_tail == t)
-			c->rq_tail = prev;
+			rq(c)->head = t->next;
+		if (rq(c)->tail == t)
+			rq(c)->tail = prev;
 		t->next = NULL;
 		/* relaxed: rq_len is also read, as a hint, by idle cores (see top) */
-		__atomic_store_n(&c->rq_len, c->rq_len - 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&rq(c)->len, rq(c)->len - 1, __ATOMIC_RELAXED);
 		if (t->pinned < 0) /* relaxed: a hint, like rq_len */
-			__atomic_store_n(&c->rq_stealable, c->rq_stealable - 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&rq(c)->stealable, rq(c)->stealable - 1, __ATOMIC_RELAXED);
 		return t;
 	}
 	return NULL;
@@ -48,21 +78,21 @@ static struct task *rq_pop_locked(struct cpu *c, bool unpinned_only)
 static void rq_push_locked(struct cpu *c, struct task *t)
 {
 	t->next = NULL;
-	if (c->rq_tail)
-		c->rq_tail->next = t;
+	if (rq(c)->tail)
+		rq(c)->tail->next = t;
 	else
-		c->rq_head = t;
-	c->rq_tail = t;
-	__atomic_store_n(&c->rq_len, c->rq_len + 1, __ATOMIC_RELAXED); /* a hint, see rq_pop */
+		rq(c)->head = t;
+	rq(c)->tail = t;
+	__atomic_store_n(&rq(c)->len, rq(c)->len + 1, __ATOMIC_RELAXED); /* a hint, see rq_pop */
 	if (t->pinned < 0) /* relaxed: a hint, like rq_len */
-		__atomic_store_n(&c->rq_stealable, c->rq_stealable + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&rq(c)->stealable, rq(c)->stealable + 1, __ATOMIC_RELAXED);
 }
 
 static struct task *rq_pop(struct cpu *c)
 {
-	spin_lock(&c->rq_lock);
+	spin_lock(&rq(c)->lock);
 	struct task *t = rq_pop_locked(c, false);
-	spin_unlock(&c->rq_lock);
+	spin_unlock(&rq(c)->lock);
 	return t;
 }
 
@@ -73,27 +103,27 @@ static struct task *steal(struct cpu *me)
 		struct cpu *v = &cpus[(me->id + k) % ncpus];
 		/* relaxed: a hint; the queue itself is read under its lock */
 		if (cpu_state(v) != CPU_ONLINE ||
-		    __atomic_load_n(&v->rq_stealable, __ATOMIC_RELAXED) == 0)
+		    __atomic_load_n(&rq(v)->stealable, __ATOMIC_RELAXED) == 0)
 			continue;
 		struct task *batch[32];
 		int n = 0;
-		spin_lock(&v->rq_lock);
-		int want = (v->rq_len + 1) / 2;
+		spin_lock(&rq(v)->lock);
+		int want = (rq(v)->len + 1) / 2;
 		while (n < want && n < (int)ARRAY_SIZE(batch)) {
 			struct task *t = rq_pop_locked(v, true);
 			if (!t)
 				break;
 			batch[n++] = t;
 		}
-		spin_unlock(&v->rq_lock);
+		spin_unlock(&rq(v)->lock);
 		if (!n)
 			continue;
-		me->steals += (uint64_t)n;
+		rq(me)->steals += (uint64_t)n;
 		if (n > 1) {
-			spin_lock(&me->rq_lock);
+			spin_lock(&rq(me)->lock);
 			for (int i = 1; i < n; i++)
 				rq_push_locked(me, batch[i]);
-			spin_unlock(&me->rq_lock);
+			spin_unlock(&rq(me)->lock);
 		}
 		return batch[0];
 	}
@@ -106,26 +136,27 @@ static struct task *steal(struct cpu *me)
 static bool any_work(struct cpu *me)
 {
 	/* relaxed: after the fence in sched_run, see the comment at the top */
-	if (__atomic_load_n(&me->rq_len, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&rq(me)->len, __ATOMIC_RELAXED))
 		return true;
 	for (int i = 0; i < ncpus; i++) {
 		struct cpu *c = &cpus[i];
 		if (cpu_state(c) == CPU_ONLINE &&
-		    __atomic_load_n(&c->rq_stealable, __ATOMIC_RELAXED)) /* as above */
+		    /* relaxed: another core's count, also ordered by that fence */
+		    __atomic_load_n(&rq(c)->stealable, __ATOMIC_RELAXED))
 			return true;
 	}
-	/* acquire: pairs with smp_call's release */
-	return __atomic_load_n(&me->call_pending, __ATOMIC_ACQUIRE) != 0;
+	/* posted work (smp_call): its own IPI wakes us too, so a hint is enough */
+	return idle_work && idle_work->pending();
 }
 
-/* Wake one idle core (other than `not`), if any, so that it steals work. */
-static void kick_idle_core(int not )
+/* Wake one idle core (other than `except`), if any, so that it steals work. */
+static void kick_idle_core(int except)
 {
 	for (int i = 0; i < ncpus; i++) {
 		struct cpu *c = &cpus[i];
 		/* relaxed: ordered after the queue store by the caller's fence */
-		if (i != not &&i != cpu_id() && __atomic_load_n(&c->idle, __ATOMIC_RELAXED) &&
-		    cpu_state(c) == CPU_ONLINE) {
+		if (i != except && i != cpu_id() &&
+		    __atomic_load_n(&rq(c)->idle, __ATOMIC_RELAXED) && cpu_state(c) == CPU_ONLINE) {
 			ipi_send(i, IPI_WAKE);
 			return;
 		}
@@ -138,14 +169,14 @@ void sched_enqueue(struct task *t)
 	if (target < 0 || target >= ncpus || cpu_state(&cpus[target]) != CPU_ONLINE)
 		target = cpu_id();
 	struct cpu *c = &cpus[target];
-	uint64_t flags = spin_lock_irqsave(&c->rq_lock);
+	uint64_t flags = spin_lock_irqsave(&rq(c)->lock);
 	rq_push_locked(c, t);
-	spin_unlock_irqrestore(&c->rq_lock, flags);
+	spin_unlock_irqrestore(&rq(c)->lock, flags);
 	/* full fence: the push is visible before we read idle flags (the other
 	 * half of the Dekker pair is in sched_run) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* relaxed: ordered after the push by the fence above */
-	if (target != cpu_id() && __atomic_load_n(&c->idle, __ATOMIC_RELAXED))
+	if (target != cpu_id() && __atomic_load_n(&rq(c)->idle, __ATOMIC_RELAXED))
 		ipi_send(target, IPI_WAKE);
 	else if (t->pinned < 0)
 		kick_idle_core(target);
@@ -154,13 +185,13 @@ void sched_enqueue(struct task *t)
 void sched_add_sleeper(struct task *t)
 {
 	struct cpu *c = this_cpu();
-	spin_lock(&c->rq_lock);
-	struct task **p = &c->sleepers;
+	spin_lock(&rq(c)->lock);
+	struct task **p = &rq(c)->sleepers;
 	while (*p && (*p)->wake_at_ns <= t->wake_at_ns)
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
-	spin_unlock(&c->rq_lock);
+	spin_unlock(&rq(c)->lock);
 }
 
 void sched_tick(void)
@@ -169,19 +200,19 @@ void sched_tick(void)
 	uint64_t now = timer_ns();
 	/* relaxed: only this core adds to its sleep list, and its own plain
 	 * access below is under the lock; this is a cheap "anything due?" */
-	struct task *first = __atomic_load_n(&c->sleepers, __ATOMIC_RELAXED);
+	struct task *first = __atomic_load_n(&rq(c)->sleepers, __ATOMIC_RELAXED);
 	if (!first || first->wake_at_ns > now)
 		return;
 	struct task *due = NULL, **tail = &due;
-	spin_lock(&c->rq_lock);
-	while (c->sleepers && c->sleepers->wake_at_ns <= now) {
-		struct task *t = c->sleepers;
-		c->sleepers = t->next;
+	spin_lock(&rq(c)->lock);
+	while (rq(c)->sleepers && rq(c)->sleepers->wake_at_ns <= now) {
+		struct task *t = rq(c)->sleepers;
+		rq(c)->sleepers = t->next;
 		t->next = NULL;
 		*tail = t;
 		tail = &t->next;
 	}
-	spin_unlock(&c->rq_lock);
+	spin_unlock(&rq(c)->lock);
 	/* Lock order: a task's lock before a run queue's, so wake them unlocked. */
 	while (due) {
 		struct task *t = due;
@@ -194,7 +225,7 @@ void sched_switch_out(void)
 {
 	struct task *cur = this_cpu()->current;
 	/* Back here on whichever core runs us next, holding cur->lock. */
-	switch_to(&cur->ctx, &this_cpu()->sched_ctx);
+	switch_to(&cur->ctx, &rq(this_cpu())->sched_ctx);
 }
 
 /* The task t has just switched away from this core, holding t->lock. */
@@ -215,16 +246,9 @@ static void after_switch(struct cpu *c, struct task *t)
 	}
 }
 
-static void run_posted_call(struct cpu *c)
+void sched_set_idle_work(const struct idle_work *work)
 {
-	/* acquire: pairs with the release in smp_call, so fn/arg are current */
-	if (!__atomic_load_n(&c->call_pending, __ATOMIC_ACQUIRE))
-		return;
-	c->doing = "smp_call";
-	c->call_fn(c->call_arg);
-	c->doing = "idle";
-	/* release: fn's effects are visible to whoever sees the call finished */
-	__atomic_store_n(&c->call_pending, 0, __ATOMIC_RELEASE);
+	idle_work = work;
 }
 
 void sched_run(void)
@@ -234,10 +258,9 @@ void sched_run(void)
 	for (;;) {
 		irq_enable(); /* take what is pending: ticks, wake-ups */
 		irq_disable();
-		if (__atomic_load_n(&c->call_pending,
-				    __ATOMIC_RELAXED)) { /* re-read in run_posted_call */
+		if (idle_work && idle_work->pending()) {
 			irq_enable();
-			run_posted_call(c);
+			idle_work->run();
 			continue;
 		}
 		struct task *t = rq_pop(c);
@@ -245,13 +268,13 @@ void sched_run(void)
 			t = steal(c);
 		if (!t) {
 			/* relaxed: ordered before the queue checks by the fence below */
-			__atomic_store_n(&c->idle, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&rq(c)->idle, 1, __ATOMIC_RELAXED);
 			/* full fence: idle = 1 is visible before we look at the queues
 			 * again (the other half of the pair is in sched_enqueue) */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			if (!any_work(c))
 				wfi(); /* a masked interrupt still ends it */
-			__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&rq(c)->idle, 0, __ATOMIC_RELAXED);
 			continue;
 		}
 		spin_lock(&t->lock);
@@ -264,10 +287,10 @@ void sched_run(void)
 		t->state = TASK_RUNNING;
 		t->cpu = c->id;
 		t->runs++;
-		c->switches++;
+		rq(c)->switches++;
 		c->current = t;
 		c->doing = t->name;
-		switch_to(&c->sched_ctx, &t->ctx);
+		switch_to(&rq(c)->sched_ctx, &t->ctx);
 		/* t is off the core; we hold t->lock, interrupts masked */
 		c->current = NULL;
 		c->doing = "idle";

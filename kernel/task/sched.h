@@ -17,6 +17,22 @@ void sched_switch_out(void);
 void sched_add_sleeper(struct task *t);
 /* The tick: wake this core's sleepers that are due. */
 void sched_tick(void);
+/* The scheduler loop's own context on a core (task.c leaves a killed task's
+ * exception for it). */
+struct context *sched_context(int cpu);
+
+/*
+ * Work an idle core does before it looks for tasks, for a layer above the
+ * scheduler (kernel/smp: a function posted by smp_call).  pending() is asked
+ * with interrupts masked and must be cheap; run() is called with them on.
+ */
+struct idle_work {
+	bool (*pending)(void);
+	void (*run)(void);
+};
+/* Register it once, before any core runs sched_run. */
+void sched_set_idle_work(const struct idle_work *work);
+
 /* A dead task's struct goes to the free list for reuse (task.c). */
 void task_recycle(struct task *t);
 

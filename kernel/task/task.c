@@ -13,10 +13,11 @@
  *     result is collected (task_join) or at once if it was detached.
  */
 #include "kernel/task/task.h"
-#include "gc/gc.h"
+#include "boot/boot.h" /* exception_stacks */
 #include "kernel/task/alltasks.h"
 #include "kernel/drivers/console.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/panic/exceptions.h"
 #include "kernel/panic/panic.h"
 #include "kernel/task/sched.h"
 #include "kernel/mm/stack.h"
@@ -28,6 +29,50 @@
 
 void task_trampoline(void);
 void abandon_exception(struct context *ctx, uint64_t exception_stack_top);
+
+static const struct task_hooks *hooks; /* the collector's, once it starts */
+
+void task_set_hooks(const struct task_hooks *h)
+{
+	/* release: the hooks' table (and whatever its owner set up before) is
+	 * complete before a core that reads the pointer calls through it */
+	__atomic_store_n(&hooks, h, __ATOMIC_RELEASE);
+}
+
+static const struct task_hooks *task_hooks(void)
+{
+	return __atomic_load_n(&hooks, __ATOMIC_ACQUIRE); /* pairs with task_set_hooks */
+}
+
+static void hook_created(struct task *t)
+{
+	const struct task_hooks *h = task_hooks();
+	if (h && h->created)
+		h->created(t);
+}
+
+static void hook_result(int64_t result)
+{
+	const struct task_hooks *h = task_hooks();
+	if (h && h->result)
+		h->result(result);
+}
+
+/* For a panic report: "3 'name'", with the stack's bounds if asked. */
+static void describe_task(const struct task *t, bool with_stack, char *buf, size_t n)
+{
+	if (with_stack)
+		ksnprintf(buf, n, "%d '%s' (stack [%#llx, %#llx))", t->id, t->name,
+			  (unsigned long long)t->stack_lo, (unsigned long long)t->stack_hi);
+	else
+		ksnprintf(buf, n, "%d '%s'", t->id, t->name);
+}
+
+void tasks_init(void)
+{
+	panic_set_task_describer(describe_task);
+	exceptions_set_stack_fault(task_stack_fault);
+}
 
 static struct spinlock free_lock = SPINLOCK_INIT("task-free-list");
 static struct task *free_tasks;
@@ -75,6 +120,21 @@ void task_recycle(struct task *t)
 	spin_unlock_irqrestore(&free_lock, flags);
 }
 
+/* A new, dead task struct, added to the global task slice. */
+static struct task *new_task_struct(void)
+{
+	struct task *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->lock = (struct spinlock)SPINLOCK_INIT("task");
+	t->state = TASK_DEAD;
+	if (alltasks_add(t) != 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
 /* A dead task from the free list (as Go's gfget), or a new one in the slice. */
 static struct task *get_task_struct(void)
 {
@@ -89,31 +149,16 @@ static struct task *get_task_struct(void)
 		__atomic_fetch_add(&n_reused, 1, __ATOMIC_RELAXED); /* a statistic */
 		return t;
 	}
-	t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->lock = (struct spinlock)SPINLOCK_INIT("task");
-	t->state = TASK_DEAD;
-	if (alltasks_add(t) != 0) {
-		free(t);
-		return NULL;
-	}
-	return t;
+	return new_task_struct();
 }
 
 size_t task_reserve(size_t n)
 {
 	size_t made = 0;
 	for (; made < n; made++) {
-		struct task *t = calloc(1, sizeof *t);
+		struct task *t = new_task_struct();
 		if (!t)
 			break;
-		t->lock = (struct spinlock)SPINLOCK_INIT("task");
-		t->state = TASK_DEAD;
-		if (alltasks_add(t) != 0) {
-			free(t);
-			break;
-		}
 		task_recycle(t);
 	}
 	return made;
@@ -170,7 +215,7 @@ struct task *task_create_on(int cpu, bool pin, const char *name, int64_t (*fn)(v
 	t->ctx.lr = (uint64_t)(uintptr_t)task_trampoline;
 	t->ctx.sp = t->stack_hi;
 	__atomic_fetch_add(&n_created, 1, __ATOMIC_RELAXED); /* a statistic */
-	gc_task_created(t); /* the argument moves to a task the collector may not scan */
+	hook_created(t); /* the argument moves to a task the collector may not scan */
 
 	uint64_t flags = spin_lock_irqsave(&t->lock);
 	/* The lock's release (and the run queue's) publish all of the above to
@@ -269,7 +314,7 @@ void task_exit(int64_t result)
 	struct task *cur = task_current();
 	if (!cur)
 		panic("task_exit outside a task (cpu%d)", cpu_id());
-	gc_task_result(result); /* the result moves out of our stack: shade it */
+	hook_result(result); /* the result moves out of our stack: shade it */
 	irq_disable();
 	spin_lock(&cur->lock);
 	cur->result = result;
@@ -285,7 +330,7 @@ int64_t task_join(struct task *t)
 	while (t->state != TASK_DEAD)
 		task_wait(&t->joiners, &t->lock);
 	int64_t result = t->result;
-	gc_task_result(result); /* it leaves t, which may be reused before the collector reads it */
+	hook_result(result); /* it leaves t, which may be reused before the collector reads it */
 	bool recycle = !t->joined && !t->detached;
 	t->joined = true;
 	spin_unlock_irqrestore(&t->lock, flags);
@@ -358,6 +403,6 @@ bool task_stack_fault(struct trap_frame *tf)
 	cur->state = TASK_DEAD;
 	task_wake_all(&cur->joiners);
 	uint64_t top = (uint64_t)(uintptr_t)exception_stacks[c->id] + EXCEPTION_STACK_SIZE;
-	abandon_exception(&c->sched_ctx, top);
+	abandon_exception(sched_context(c->id), top);
 	return true; /* not reached */
 }

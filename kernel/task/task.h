@@ -123,6 +123,23 @@ void task_make_runnable(struct task *t);
 struct trap_frame;
 bool task_stack_fault(struct trap_frame *tf);
 
+/* Register the task system's handlers with the layers below it (the panic
+ * report's task names, the stack-overflow handler).  Once, at boot, before
+ * the first task. */
+void tasks_init(void);
+
+/*
+ * Hooks for a layer above (the collector): a new task's argument, and a task's
+ * result at exit and at join, move between tasks outside the heap, so the
+ * collector shades them.  Either may be NULL.  Installed once; a core that
+ * creates or ends a task after that calls them.
+ */
+struct task_hooks {
+	void (*created)(struct task *t);
+	void (*result)(int64_t result);
+};
+void task_set_hooks(const struct task_hooks *h);
+
 /* Statistics for the shell and tests. */
 uint64_t tasks_created(void);
 uint64_t tasks_reused(void);

@@ -20,6 +20,7 @@
 #include "kernel/panic/panic.h"
 #include "kernel/smp/smp.h"
 #include "kernel/stw/stop.h"
+#include "kernel/workloads/workloads.h"
 #include "kernel/arch/timer.h"
 
 #include <string.h>

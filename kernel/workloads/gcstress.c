@@ -1,5 +1,5 @@
 /*
- * stress.c — run=gcstress, "gc stress", and the collector tests' workload:
+ * gcstress.c — run=gcstress, "gc stress", and the collector tests' workload:
  * linked structures built and changed by tasks on every core while cycles
  * run back to back, every structure checked against a checksum kept apart.
  *
@@ -17,12 +17,16 @@
  * A freed-but-reachable object shows up as a bad magic or blob (freed memory
  * is poisoned with gcverify=1), and the verifier checks each mark as well.
  */
-#include "gc/internal.h"
-#include "kernel/drivers/console.h"
+#include "gc/gc.h"
 #include "kernel/arch/cpu.h"
-#include "kernel/panic/panic.h"
-#include "kernel/mm/stack.h"
+#include "kernel/arch/spinlock.h"
 #include "kernel/arch/timer.h"
+#include "kernel/drivers/console.h"
+#include "kernel/mm/stack.h"
+#include "kernel/panic/panic.h"
+#include "kernel/task/alltasks.h"
+#include "kernel/task/task.h"
+#include "kernel/workloads/workloads.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,23 @@
 #define LIST_TARGET  200
 #define SHARED_SLOTS 64
 #define PAUSE_CYCLES 4096 /* cycles kept for the pause table */
+#define KIDS	     3 /* child tasks each mutator keeps alive, joined a few rounds later */
+
+/*
+ * What a mutator does next: it draws r from 0..99 and takes the first line
+ * whose bound r is below (so each bound is the running total of the shares):
+ *   r < PUSH_BELOW     push a node (45%; and whatever r is while the list
+ *                      is shorter than LIST_TARGET / 2, so it never runs
+ *                      short: pushes and unlinks are otherwise as frequent)
+ *   r < UNLINK_BELOW   unlink a random node (45%)
+ *   r < REWRITE_BELOW  give the first node a new value and blob (5%)
+ *   r < REPLACE_BELOW  replace the whole list with a copy: all garbage (2%)
+ *   otherwise          join a child task and spawn another (3%)
+ */
+#define PUSH_BELOW    45
+#define UNLINK_BELOW  90
+#define REWRITE_BELOW 95
+#define REPLACE_BELOW 97
 
 struct blob {
 	uint64_t magic;
@@ -205,93 +226,133 @@ static void check_shared(void)
 	}
 }
 
+/* One mutator's state: its list (the global root stress_lists[core]) and
+ * the length and sum it must have, and its children. */
+struct mutator {
+	int core;
+	uint64_t seed;
+	struct node **root;
+	size_t len;
+	uint64_t sum;
+	struct task *kids[KIDS];
+};
+
+static void push_node(struct mutator *m)
+{
+	struct node *n = new_node(rnd(&m->seed) % 1000, &m->seed);
+	if (!n)
+		return;
+	gc_write(&n->next, *m->root);
+	gc_write(m->root, n);
+	m->len++;
+	m->sum += n->value;
+}
+
+/* Unlink a node picked at random. */
+static void unlink_node(struct mutator *m)
+{
+	size_t k = rnd(&m->seed) % m->len;
+	struct node **pp = m->root;
+	while (k--)
+		pp = &(*pp)->next;
+	struct node *victim = *pp;
+	check_node("unlink", victim);
+	m->sum -= victim->value;
+	m->len--;
+	gc_write(pp, victim->next);
+}
+
+/* Rewrite the first node's value: a new blob, the old one becomes garbage. */
+static void rewrite_first(struct mutator *m)
+{
+	struct node *n = *m->root;
+	struct node *fresh = new_node(rnd(&m->seed) % 1000, &m->seed);
+	if (!fresh)
+		return;
+	m->sum = m->sum - n->value + fresh->value;
+	n->value = fresh->value;
+	gc_write(&n->blob, fresh->blob);
+}
+
+/* Replace the whole list with a copy: the old one is garbage.  Out of
+ * memory part way, the list becomes what was copied; with nothing copied,
+ * the old list stays. */
+static void replace_list(struct mutator *m)
+{
+	struct node *copy = NULL, **tail = &copy;
+	for (struct node *p = *m->root; p; p = p->next) {
+		struct node *n = new_node(p->value, &m->seed);
+		if (!n)
+			break;
+		gc_write(tail, n);
+		tail = &n->next;
+	}
+	if (tail == &copy && *m->root)
+		return;
+	size_t n = 0;
+	uint64_t s = 0;
+	for (struct node *p = copy; p; p = p->next, n++)
+		s += p->value;
+	gc_write(m->root, copy);
+	m->len = n;
+	m->sum = s;
+}
+
+/* Join one of the children (checking its result) and spawn another in its
+ * place. */
+static void replace_child(struct mutator *m)
+{
+	int k = (int)(rnd(&m->seed) % KIDS);
+	if (m->kids[k]) {
+		struct node *res = (struct node *)(uintptr_t)task_join(m->kids[k]);
+		if (res) {
+			check_node("child's result", res);
+			if (res->value != RESULT_MAGIC)
+				corrupt("child's result", res, "has a wrong value");
+		}
+		__atomic_fetch_add(&children_checked, 1, __ATOMIC_RELAXED); /* a statistic */
+	}
+	m->kids[k] = spawn_child(&m->seed);
+}
+
+/* One operation, chosen as the comment at PUSH_BELOW says. */
+static void mutator_step(struct mutator *m)
+{
+	uint64_t r = rnd(&m->seed) % 100;
+	if (r < PUSH_BELOW || m->len < LIST_TARGET / 2)
+		push_node(m);
+	else if (r < UNLINK_BELOW && m->len > 0)
+		unlink_node(m);
+	else if (r < REWRITE_BELOW && m->len > 0)
+		rewrite_first(m);
+	else if (r < REPLACE_BELOW)
+		replace_list(m);
+	else
+		replace_child(m);
+}
+
 static int64_t mutator(void *arg)
 {
-	int core = (int)(uintptr_t)arg;
-	uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(core + 1);
-	size_t len = 0;
-	uint64_t sum = 0;
-	gc_write(&stress_lists[core], NULL);
-	struct task *kids[3] = {NULL, NULL, NULL};
+	struct mutator m = {0};
+	m.core = (int)(uintptr_t)arg;
+	m.seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(m.core + 1);
+	m.root = &stress_lists[m.core];
+	gc_write(m.root, NULL);
 	for (uint64_t op = 0; !stress_stop; op++) {
-		uint64_t r = rnd(&seed) % 100;
-		struct node **root = &stress_lists[core];
-		if (r < 45 || len < LIST_TARGET / 2) {
-			/* push a node */
-			struct node *n = new_node(rnd(&seed) % 1000, &seed);
-			if (n) {
-				gc_write(&n->next, *root);
-				gc_write(root, n);
-				len++;
-				sum += n->value;
-			}
-		} else if (r < 90 && len > 0) {
-			/* unlink the k-th node */
-			size_t k = rnd(&seed) % len;
-			struct node **pp = root;
-			while (k--)
-				pp = &(*pp)->next;
-			struct node *victim = *pp;
-			check_node("unlink", victim);
-			sum -= victim->value;
-			len--;
-			gc_write(pp, victim->next);
-		} else if (r < 95 && len > 0) {
-			/* rewrite a value: a new blob, the old one becomes garbage */
-			struct node *n = *root;
-			struct node *fresh = new_node(rnd(&seed) % 1000, &seed);
-			if (fresh) {
-				sum = sum - n->value + fresh->value;
-				n->value = fresh->value;
-				gc_write(&n->blob, fresh->blob);
-			}
-		} else if (r < 97) {
-			/* replace the whole list with a copy: the old one is garbage */
-			struct node *copy = NULL, **tail = &copy;
-			for (struct node *p = *root; p; p = p->next) {
-				struct node *n = new_node(p->value, &seed);
-				if (!n)
-					break;
-				gc_write(tail, n);
-				tail = &n->next;
-			}
-			if (tail != &copy || !*root) {
-				size_t n = 0;
-				uint64_t s = 0;
-				for (struct node *p = copy; p; p = p->next, n++)
-					s += p->value;
-				gc_write(root, copy);
-				len = n;
-				sum = s;
-			}
-		} else {
-			/* a child task, joined a few rounds later */
-			int k = (int)(rnd(&seed) % 3);
-			if (kids[k]) {
-				struct node *res = (struct node *)(uintptr_t)task_join(kids[k]);
-				if (res) {
-					check_node("child's result", res);
-					if (res->value != RESULT_MAGIC)
-						corrupt("child's result", res, "has a wrong value");
-				}
-				__atomic_fetch_add(&children_checked, 1,
-						   __ATOMIC_RELAXED); /* a statistic */
-			}
-			kids[k] = spawn_child(&seed);
-		}
-		(void)gc_alloc(32 + rnd(&seed) % 200, GC_NOSCAN); /* garbage at once */
+		mutator_step(&m);
+		(void)gc_alloc(32 + rnd(&m.seed) % 200, GC_NOSCAN); /* garbage at once */
 		if (op % 64 == 0) {
-			check_list(core, *root, len, sum);
+			check_list(m.core, *m.root, m.len, m.sum);
 			check_shared();
 		}
 		if (op % 8 == 0)
 			task_yield();
 	}
-	for (int k = 0; k < 3; k++)
-		if (kids[k])
-			task_join(kids[k]);
-	check_list(core, stress_lists[core], len, sum);
-	gc_write(&stress_lists[core], NULL);
+	for (int k = 0; k < KIDS; k++)
+		if (m.kids[k])
+			task_join(m.kids[k]);
+	check_list(m.core, *m.root, m.len, m.sum);
+	gc_write(m.root, NULL);
 	return 0;
 }
 
@@ -412,7 +473,7 @@ static void count_cycle(struct stress_outcome *o, const struct gc_cycle_stats *s
 static int report(const struct stress_outcome *o, unsigned cycles, uint64_t ms, uint64_t nil)
 {
 	unsigned not_run = cycles - o->run;
-	unsigned not_verified = gc.verify ? o->run - o->verified : 0;
+	unsigned not_verified = gc_get_verify() ? o->run - o->verified : 0;
 	kprintf("gcstress: %u of %u cycles run in %llu ms: %llu tasks created while marking, "
 		"%llu children checked, %llu stacks finished in stop 2, %llu slice growths "
 		"published while marking, %llu nil tasks read; every list, tree and result "
@@ -423,7 +484,7 @@ static int report(const struct stress_outcome *o, unsigned cycles, uint64_t ms, 
 	uint64_t failures = not_run + not_verified + nil;
 	if (!failures) {
 		kprintf("gcstress: passed: %u cycles, %s\n", o->run,
-			gc.verify ? "every mark verified" : "verifier off");
+			gc_get_verify() ? "every mark verified" : "verifier off");
 		return 0;
 	}
 	kprintf("gcstress: FAILED: %u cycles not run, %u not verified, %llu nil tasks read\n",
@@ -431,77 +492,125 @@ static int report(const struct stress_outcome *o, unsigned cycles, uint64_t ms, 
 	return failures > 1000000 ? 1000000 : (int)failures;
 }
 
+/* ---- the run: start the tasks, drive the cycles, stop the tasks ---- */
+
+struct stress_tasks {
+	struct task *mutators[MAX_CPUS]; /* one per online core, pinned */
+	int nmutators;
+	struct task *grower; /* on another core than the driver's */
+};
+
+/* With gc_set_catch_nil(true) (demo allgs), the first nil task caught ends
+ * the run: the demo has seen what it came for. */
+static bool stress_should_stop(void)
+{
+	struct gc_nil_report nil;
+	gc_get_nil_report(&nil);
+	return nil.catching && nil.caught > 0;
+}
+
+static uint64_t nil_caught(void)
+{
+	struct gc_nil_report nil;
+	gc_get_nil_report(&nil);
+	return nil.caught;
+}
+
+/* Sleepers at most: half of the stack space left, and no more than GROW_MAX
+ * (every sleeper's stack is scanned every cycle). */
+static int sleepers_limit(void)
+{
+	uint64_t used, total;
+	stack_usage(&used, &total);
+	int limit = (int)((total - used) / 2 / (8192 + 4096));
+	return limit > GROW_MAX ? GROW_MAX : limit;
+}
+
+/* The grower goes on another core than this one, which drives the cycles: a
+ * growth stalls its core (the slice lock masks interrupts), and the
+ * collector must go on marking meanwhile. */
+static int grower_core(void)
+{
+	for_each_online_cpu(c)
+	{
+		if (c->id != cpu_id())
+			return c->id;
+	}
+	return cpu_id();
+}
+
+static void start_tasks(struct stress_tasks *t)
+{
+	memset(t, 0, sizeof *t);
+	stress_stop = false;
+	children_checked = children_spawned = 0;
+	for_each_online_cpu(c)
+	{
+		t->mutators[c->id] =
+		    task_create_on(c->id, true, "gcstress", mutator, (void *)(uintptr_t)c->id, 0);
+		t->nmutators += t->mutators[c->id] != NULL;
+	}
+	grow_limit = sleepers_limit();
+	t->grower = task_create_on(grower_core(), true, "gcstress-grow", grower, NULL, 0);
+}
+
+static void stop_tasks(struct stress_tasks *t)
+{
+	stress_stop = true;
+	/* The grower may be waiting for a cycle to mark: give it one. */
+	while (t->grower && !task_done(t->grower))
+		gc_collect();
+	if (t->grower)
+		task_join(t->grower);
+	stop_sleepers();
+	for (int i = 0; i < MAX_CPUS; i++)
+		if (t->mutators[i])
+			task_join(t->mutators[i]);
+	check_shared();
+	for (int i = 0; i < SHARED_SLOTS; i++)
+		gc_write(&shared[i], NULL);
+}
+
+/* Run the cycles, counting what they did into o; keep the statistics of the
+ * last keep_n of them in kept (if not NULL), for the pause table. */
+static void run_cycles(unsigned cycles, bool quiet, struct stress_outcome *o,
+		       struct gc_cycle_stats *kept, size_t keep_n)
+{
+	for (unsigned i = 0; i < cycles && !stress_should_stop(); i++) {
+		uint64_t n = gc_collect();
+		struct gc_cycle_stats s;
+		if (!gc_cycle_stats(n, &s))
+			continue; /* not counted as run: shows as a failure */
+		if (kept)
+			kept[o->run % keep_n] = s;
+		count_cycle(o, &s);
+		if (!quiet && (i < 5 || (i + 1) % 50 == 0 || i + 1 == cycles))
+			gc_print_cycle(&s);
+	}
+}
+
 int gc_stress(unsigned cycles, bool quiet)
 {
-	if (!gc.ready) {
+	if (!gc_ready()) {
 		kprintf("gcstress: no heap\n");
 		return 1;
 	}
-	struct task *m[MAX_CPUS] = {0};
-	stress_stop = false;
-	int nm = 0;
-	for_each_online_cpu(c)
-	{
-		m[c->id] =
-		    task_create_on(c->id, true, "gcstress", mutator, (void *)(uintptr_t)c->id, 0);
-		nm += m[c->id] != NULL;
-	}
-	children_checked = children_spawned = 0;
-	uint64_t used, total;
-	stack_usage(&used, &total);
-	grow_limit = (int)((total - used) / 2 / (8192 + 4096));
-	if (grow_limit > GROW_MAX)
-		grow_limit = GROW_MAX; /* every sleeper's stack is scanned every cycle */
-	/* The grower on another core than this one, which drives the cycles: a
-	 * growth stalls its core (the slice lock masks interrupts), and the
-	 * collector must go on marking meanwhile. */
-	int gcore = cpu_id();
-	for_each_online_cpu(c)
-	{
-		if (c->id != cpu_id()) {
-			gcore = c->id;
-			break;
-		}
-	}
-	struct task *grow = task_create_on(gcore, true, "gcstress-grow", grower, NULL, 0);
-	kprintf("gcstress: %u cycles, %d mutators, mode %s%s%s\n", cycles, nm,
-		gc_mode_name(gc.mode), gc.inject ? ", inject=publish-early" : "",
-		gc.verify ? ", verifier on" : "");
+	struct stress_tasks t;
+	start_tasks(&t);
+	kprintf("gcstress: %u cycles, %d mutators, mode %s%s%s\n", cycles, t.nmutators,
+		gc_mode_name(gc_get_mode()), gc_get_inject() ? ", inject=publish-early" : "",
+		gc_get_verify() ? ", verifier on" : "");
 	uint64_t t0 = timer_ns();
-	/* relaxed: a counter, read before and after the cycles */
-	uint64_t nil0 = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED);
+	uint64_t nil0 = nil_caught();
 	struct stress_outcome o = {0};
 	/* Every cycle's statistics (the last PAUSE_CYCLES), for the pause table.
 	 * malloc'd: the collector does not scan that memory. */
 	size_t keep = cycles < PAUSE_CYCLES ? cycles : PAUSE_CYCLES;
 	struct gc_cycle_stats *kept = quiet ? NULL : malloc(keep * sizeof *kept);
-	for (unsigned i = 0; i < cycles && !gc_stress_should_stop(); i++) {
-		uint64_t n = gc_collect();
-		struct gc_cycle_stats s;
-		if (!gc_cycle_stats(n, &s))
-			continue; /* not counted as run: shows as a failure below */
-		if (kept)
-			kept[o.run % keep] = s;
-		count_cycle(&o, &s);
-		if (!quiet && (i < 5 || (i + 1) % 50 == 0 || i + 1 == cycles))
-			gc_print_cycle(&s);
-	}
-	stress_stop = true;
-	/* The grower may be waiting for a cycle to mark: give it one. */
-	while (grow && !task_done(grow))
-		gc_collect();
-	if (grow)
-		task_join(grow);
-	stop_sleepers();
-	for (int i = 0; i < MAX_CPUS; i++)
-		if (m[i])
-			task_join(m[i]);
-	check_shared();
-	for (int i = 0; i < SHARED_SLOTS; i++)
-		gc_write(&shared[i], NULL);
+	run_cycles(cycles, quiet, &o, kept, keep);
+	stop_tasks(&t);
 	last_growths = o.growths;
-	/* relaxed: as above */
-	uint64_t nil = __atomic_load_n(&gc.nil_caught, __ATOMIC_RELAXED) - nil0;
+	uint64_t nil = nil_caught() - nil0;
 	if (kept)
 		gc_print_pauses(kept, o.run < keep ? o.run : keep);
 	free(kept);

@@ -1,5 +1,5 @@
 /*
- * fuzz_bootargs.c — libFuzzer target for kernel/init/bootargs.c.
+ * fuzz_bootargs.c — libFuzzer target for kernel/firmware/bootargs.c.
  *
  * The input, cut at its first NUL, is a command line.  It is parsed with a
  * list of known keys and with NULL (every key accepted), with and without a
@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/init/bootargs.h"
+#include "kernel/firmware/bootargs.h"
 
 #include "fuzz_check.h"
 

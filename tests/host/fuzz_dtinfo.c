@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/init/bootargs.h"
+#include "kernel/firmware/bootargs.h"
 #include "kernel/firmware/dtinfo.h"
 
 #include "fuzz_check.h"

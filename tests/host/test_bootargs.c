@@ -1,5 +1,5 @@
 /*
- * test_bootargs.c — kernel/init/bootargs.c: the "key=value flag key=\"quoted\""
+ * test_bootargs.c — kernel/firmware/bootargs.c: the "key=value flag key=\"quoted\""
  * command-line parser and bootargs_parse_u64.
  *
  * Covers plain keys, bare flags, quoted values (spaces, '=', empty), every
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/init/bootargs.h"
+#include "kernel/firmware/bootargs.h"
 #include "tests/host/hosttest.h"
 
 static const char *const known[] = {"run", "exit", "loglevel", "verbose", "msg", NULL};

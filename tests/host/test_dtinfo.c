@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/init/bootargs.h"
+#include "kernel/firmware/bootargs.h"
 #include "kernel/firmware/dtinfo.h"
 #include "kernel/firmware/fdt.h"
 #include "tests/host/hosttest.h"

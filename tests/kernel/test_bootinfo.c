@@ -4,7 +4,7 @@
  * the kernel booted with, damaged in the ways firmware or a user can.
  */
 #include "kernel/boards/board.h"
-#include "kernel/firmware/bootinfo.h"
+#include "kernel/boards/bootinfo.h"
 #include "kernel/firmware/fdt.h"
 #include "tests/kernel/ktest.h"
 

@@ -3,6 +3,7 @@
  * fault status, the faulting address and the faulting instruction.
  */
 #include "tests/kernel/ktest.h"
+#include "kernel/arch/fault.h"
 #include "kernel/arch/trap.h"
 
 #include <string.h>

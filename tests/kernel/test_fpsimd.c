@@ -14,6 +14,7 @@
 #include "tests/kernel/ktest.h"
 #include "kernel/task/task.h"
 #include "kernel/arch/timer.h"
+#include "kernel/arch/fault.h"
 #include "kernel/arch/trap.h"
 
 #define SECOND 1000000000ULL

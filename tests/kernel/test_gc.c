@@ -11,6 +11,7 @@
 #include "kernel/arch/cpu.h"
 #include "tests/kernel/ktest.h"
 #include "kernel/task/task.h"
+#include "kernel/workloads/workloads.h"
 #include "kernel/arch/timer.h"
 
 #include <string.h>

@@ -24,6 +24,10 @@ struct bootargs {
 	struct bootarg arg[BOOTARGS_MAX];
 };
 
+/* The kernel's own boot arguments: parsed once at boot (kernel/init/args.c),
+ * read-only after that. */
+extern struct bootargs boot_args;
+
 typedef void (*bootargs_warn_fn)(const char *msg);
 
 /*

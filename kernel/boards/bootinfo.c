@@ -1,7 +1,7 @@
 /*
  * bootinfo.c — see bootinfo.h.
  */
-#include "kernel/firmware/bootinfo.h"
+#include "kernel/boards/bootinfo.h"
 #include "boot/mmu.h"
 #include "kernel/boards/board.h"
 #include "kernel/drivers/console.h"

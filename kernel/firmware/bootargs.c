@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+struct bootargs boot_args;
+
 static void warn_msg(bootargs_warn_fn warn, const char *fmt, const char *what)
 {
 	char msg[200];

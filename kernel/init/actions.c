@@ -1,0 +1,156 @@
+/*
+ * actions.c — run=: what the kernel does once it is up.
+ *
+ * The first task (main_task, on the boot core) runs the actions run= names,
+ * in order, then ends the run with their combined status (exit= decides how:
+ * kernel/firmware/power.c).  Each action is a row of the table below: a name,
+ * whether it takes an argument after a colon (`test:ipi`, `crash:null`,
+ * `litmus:PATH`), and the function that runs it.  The functions live with
+ * what they run: the tests, the demos, the workloads, the shell.
+ */
+#include "kernel/init/actions.h"
+#include "gc/gc.h"
+#include "kernel/bench/bench.h"
+#include "kernel/demos/demos.h"
+#include "kernel/drivers/console.h"
+#include "kernel/firmware/bootargs.h"
+#include "kernel/firmware/power.h"
+#include "kernel/init/args.h"
+#include "kernel/shell/commands.h"
+#include "kernel/shell/shell.h"
+#include "kernel/workloads/workloads.h"
+#include "tests/kernel/ktest.h"
+
+#include <string.h>
+
+#define RUN_DEFAULT "demo,shell"
+
+struct action {
+	const char *name;
+	bool takes_arg; /* name:ARG (the argument may not be empty) */
+	int (*run)(const char *arg); /* returns the action's status: 0 passed */
+};
+
+static int run_tests(const char *suites)
+{
+	int ran = 0;
+	int failed = ktest_run(suites, &ran);
+	if (ran == 0) {
+		kprintf("run: no test ran: count as a failure\n");
+		return 1;
+	}
+	return failed ? 1 : 0;
+}
+
+static int run_demo(const char *arg)
+{
+	(void)arg;
+	demo_run();
+	return 0;
+}
+
+static int run_gcstress(const char *arg)
+{
+	(void)arg;
+	return gc_stress(bootarg_number("cycles", 200, 1, 10000000), false);
+}
+
+static int run_allgs(const char *arg)
+{
+	(void)arg;
+	return gc_allgs_demo(false, 0);
+}
+
+static int run_bench(const char *arg)
+{
+	(void)arg;
+	return bench_run();
+}
+
+static int run_shell(const char *arg)
+{
+	(void)arg;
+	shell_run(); /* returns only on "exit" */
+	return 0;
+}
+
+static int run_litmus_suite(const char *arg)
+{
+	(void)arg;
+	return litmus_run_suite();
+}
+
+static int run_litmus_bench(const char *arg)
+{
+	(void)arg;
+	return litmus_run_bench();
+}
+
+static const struct action actions[] = {
+    {"test", false, run_tests},
+    {"test", true, run_tests},
+    {"demo", false, run_demo},
+    {"gcstress", false, run_gcstress},
+    {"allgs", false, run_allgs},
+    {"bench", false, run_bench},
+    {"shell", false, run_shell},
+    {"crash", true, crash_run},
+    {"litmus", false, run_litmus_suite},
+    {"litmus", true, litmus_run_path},
+    {"litmus-bench", false, run_litmus_bench},
+    {NULL, false, NULL},
+};
+
+/* The row for word ("name" or "name:arg"), with *arg set; NULL if none. */
+static const struct action *find_action(const char *word, const char **arg)
+{
+	size_t len = strcspn(word, ":");
+	bool has_arg = word[len] == ':';
+	for (const struct action *a = actions; a->name; a++) {
+		if (strlen(a->name) != len || strncmp(a->name, word, len) != 0)
+			continue;
+		if (a->takes_arg == has_arg) {
+			*arg = has_arg ? word + len + 1 : NULL;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+static int run_one(const char *word)
+{
+	const char *arg = NULL;
+	const struct action *a = find_action(word, &arg);
+	if (a && (!a->takes_arg || *arg))
+		return a->run(arg);
+	kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, gcstress, allgs, "
+		"bench, shell, crash:<kind>, litmus[:PATH] or litmus-bench)\n",
+		word);
+	return 1;
+}
+
+int run_actions(const char *run)
+{
+	int status = 0;
+	char buf[BOOTARGS_VAL_MAX];
+	strncpy(buf, run, sizeof buf - 1);
+	buf[sizeof buf - 1] = '\0';
+	for (char *p = buf; p && *p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		status |= run_one(p);
+		p = comma ? comma + 1 : NULL;
+	}
+	return status;
+}
+
+int64_t main_task(void *arg)
+{
+	(void)arg;
+	gc_start();
+	const char *run = bootargs_get(&boot_args, "run");
+	int status = run_actions(run ? run : RUN_DEFAULT);
+	kprintf("allstop: run finished with status %d\n", status);
+	system_exit(status);
+}
