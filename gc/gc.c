@@ -194,7 +194,7 @@ static void slice_grew(enum alltasks_step step, struct task **a, size_t len)
 	(void)a;
 	(void)len;
 	if (step == GROW_PUBLISHED_PTR && gc_marking()) /* relaxed: a statistic */
-		__atomic_fetch_add(&gc.cur.slice_growths, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc.this_cycle.slice_growths, 1, __ATOMIC_RELAXED);
 }
 
 void gc_start(void)
@@ -377,7 +377,7 @@ static void step_begin(void)
 void gc_step_end(enum gc_step step)
 {
 	uint64_t now = timer_count();
-	gc.cur.step_ns[step] += ticks_to_ns(now - gc.step_at);
+	gc.this_cycle.step_ns[step] += ticks_to_ns(now - gc.step_at);
 	gc.step_at = now;
 }
 
@@ -385,7 +385,7 @@ static uint64_t steps_sum(enum gc_step first, enum gc_step last)
 {
 	uint64_t ns = 0;
 	for (int i = first; i <= (int)last; i++)
-		ns += gc.cur.step_ns[i];
+		ns += gc.this_cycle.step_ns[i];
 	return ns;
 }
 
@@ -395,10 +395,11 @@ static void stop1(void)
 	stop_the_world("gc stop 1: snapshot");
 	gc_step_end(GC_S1_PARK);
 	gc.cycle++;
-	gc.cur.cycle = gc.cycle;
-	gc.cur.mode = gc.mode;
-	gc.cur.inject = gc.inject;
-	gc.cur.verified = false; /* an outcome: verify.c sets it when every mark checked out */
+	gc.this_cycle.cycle = gc.cycle;
+	gc.this_cycle.mode = gc.mode;
+	gc.this_cycle.inject = gc.inject;
+	gc.this_cycle.verified =
+	    false; /* an outcome: verify.c sets it when every mark checked out */
 	if (gc.verify) {
 		uintptr_t first = 0;
 		uint64_t stale = heap_stale_marks(&gc.heap, &first);
@@ -419,7 +420,7 @@ static void stop1(void)
 	gc_step_end(GC_S1_ROOTS);
 	start_the_world();
 	gc_step_end(GC_S1_RELEASE);
-	gc.cur.stop1_ns = steps_sum(GC_S1_PARK, GC_S1_RELEASE);
+	gc.this_cycle.stop1_ns = steps_sum(GC_S1_PARK, GC_S1_RELEASE);
 }
 
 static void stop2(void)
@@ -431,27 +432,27 @@ static void stop2(void)
 	__atomic_store_n(&gc.phase, GC_PHASE_MARK_TERM, __ATOMIC_RELAXED);
 	mark_terminate(); /* the steps from GC_S2_JOBS to GC_S2_DRAIN */
 	/* What survives, counted as it was marked (not by walking the heap). */
-	gc.cur.live_after = mark_bytes_marked();
+	gc.this_cycle.live_after = mark_bytes_marked();
 	if (gc.verify) {
 		gc_verify_marks();
 		uint64_t walked = heap_marked_bytes(&gc.heap);
-		if (walked != gc.cur.live_after)
+		if (walked != gc.this_cycle.live_after)
 			panic(
 			    "gcverify: cycle %llu: %llu bytes are marked, but the markers counted "
 			    "%llu",
 			    (unsigned long long)gc.cycle, (unsigned long long)walked,
-			    (unsigned long long)gc.cur.live_after);
+			    (unsigned long long)gc.this_cycle.live_after);
 	}
 	gc_step_end(GC_S2_VERIFY);
-	gc.cur.freed_objects = gc.heap.freed_objects; /* base: sweep.c subtracts */
-	gc.cur.freed_bytes = gc.heap.freed_bytes;
+	gc.this_cycle.freed_objects = gc.heap.freed_objects; /* base: sweep.c subtracts */
+	gc.this_cycle.freed_bytes = gc.heap.freed_bytes;
 	__atomic_store_n(&gc.barrier, false, __ATOMIC_RELAXED); /* relaxed: as in stop1 */
 	__atomic_store_n(&gc.phase, GC_PHASE_OFF, __ATOMIC_RELAXED); /* relaxed: as in stop1 */
 	heap_finish_mark(&gc.heap);
 	gc_step_end(GC_S2_FINISH);
 	start_the_world();
 	gc_step_end(GC_S2_RELEASE);
-	gc.cur.stop2_ns = steps_sum(GC_S2_PARK, GC_S2_RELEASE);
+	gc.this_cycle.stop2_ns = steps_sum(GC_S2_PARK, GC_S2_RELEASE);
 }
 
 /* The cycle itself, called from rooted_cycle (below) with the collecting
@@ -459,8 +460,8 @@ static void stop2(void)
 static uint64_t cycle_body(void)
 {
 	sweep_finish(); /* sweep termination */
-	memset(&gc.cur, 0, sizeof gc.cur);
-	gc.cur.live_before = gc.heap.live_bytes;
+	memset(&gc.this_cycle, 0, sizeof gc.this_cycle);
+	gc.this_cycle.live_before = gc.heap.live_bytes;
 
 	stop1();
 	uint64_t mark_start = timer_ns();
@@ -485,7 +486,7 @@ static uint64_t cycle_body(void)
 		while (timer_ns() < until && !gc_all_stacks_scanned())
 			task_yield();
 	}
-	gc.cur.mark_ns = timer_ns() - mark_start;
+	gc.this_cycle.mark_ns = timer_ns() - mark_start;
 	/* relaxed: only ends inject_delay's wait (a flag polled, nothing read through it) */
 	__atomic_store_n(&mark_over_cycle, gc.cycle, __ATOMIC_RELAXED);
 	stop2();
@@ -524,10 +525,10 @@ static uint64_t run_cycle(void)
 	cycle_lock_take();
 	uint64_t n = rooted_cycle();
 	uint64_t flags = spin_lock_irqsave(&stats_lock);
-	gc.history[n % GC_HISTORY] = gc.cur;
+	gc.history[n % GC_HISTORY] = gc.this_cycle;
 	spin_unlock_irqrestore(&stats_lock, flags);
 	gc.trigger_bytes =
-	    gc.cur.live_after * 2 > TRIGGER_MIN ? gc.cur.live_after * 2 : TRIGGER_MIN;
+	    gc.this_cycle.live_after * 2 > TRIGGER_MIN ? gc.this_cycle.live_after * 2 : TRIGGER_MIN;
 	sweep_wake();
 	cycle_lock_drop();
 	return n;
@@ -565,9 +566,11 @@ static void poison_check(void)
 {
 	/* relaxed: a counter the heap bumps under its lock; we only compare */
 	uint64_t errs = __atomic_load_n(&gc.heap.poison_errors, __ATOMIC_RELAXED);
-	if (errs == __atomic_load_n(&poison_reported, __ATOMIC_RELAXED)) /* relaxed: as above */
+	/* relaxed: our own record of what was reported; a late report is harmless */
+	if (errs == __atomic_load_n(&poison_reported, __ATOMIC_RELAXED))
 		return;
-	__atomic_store_n(&poison_reported, errs, __ATOMIC_RELAXED); /* relaxed: as above */
+	/* relaxed: two cores may both report the same errors once; nothing else depends on it */
+	__atomic_store_n(&poison_reported, errs, __ATOMIC_RELAXED);
 	panic("gcverify: freed object %#lx was written after it was freed (byte %u of it is no "
 	      "longer poison); cycle %llu",
 	      (unsigned long)gc.heap.poison_bad_obj, gc.heap.poison_bad_off,
@@ -642,14 +645,14 @@ static void gc_task_created(struct task *t)
 	if (gc_marking()) {
 		gc_shade((uintptr_t)t->arg);
 		/* relaxed: a statistic */
-		__atomic_fetch_add(&gc.cur.tasks_created, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc.this_cycle.tasks_created, 1, __ATOMIC_RELAXED);
 	}
 	irq_restore(flags);
 }
 
 static void gc_task_result(int64_t result)
 {
-	uint64_t flags = irq_save(); /* as above */
+	uint64_t flags = irq_save(); /* no stop between the barrier check and the shade */
 	/* relaxed: barrier changes only while the world is stopped */
 	if (__atomic_load_n(&gc.barrier, __ATOMIC_RELAXED))
 		gc_shade((uint64_t)result);
@@ -673,7 +676,7 @@ bool gc_last_stats(struct gc_cycle_stats *s)
 	return gc_cycle_stats(gc.cycle, s);
 }
 
-static unsigned long long us(uint64_t ns)
+static unsigned long long ns_to_us(uint64_t ns)
 {
 	return (unsigned long long)(ns / 1000);
 }
@@ -683,13 +686,13 @@ void gc_print_cycle(const struct gc_cycle_stats *s)
 	kprintf("gc %llu (%s%s%s): stop1 %llu us, mark %llu us, stop2 %llu us; "
 		"live %llu -> %llu KiB; ",
 		(unsigned long long)s->cycle, gc_mode_name(s->mode), s->inject ? ", inject" : "",
-		s->verified ? ", verified" : "", us(s->stop1_ns), us(s->mark_ns), us(s->stop2_ns),
-		(unsigned long long)(s->live_before >> 10),
+		s->verified ? ", verified" : "", ns_to_us(s->stop1_ns), ns_to_us(s->mark_ns),
+		ns_to_us(s->stop2_ns), (unsigned long long)(s->live_before >> 10),
 		(unsigned long long)(s->live_after >> 10));
 	if (s->swept)
 		kprintf("freed %llu objects, %llu KiB (sweep %llu us); ",
 			(unsigned long long)s->freed_objects,
-			(unsigned long long)(s->freed_bytes >> 10), us(s->sweep_ns));
+			(unsigned long long)(s->freed_bytes >> 10), ns_to_us(s->sweep_ns));
 	else
 		kprintf("sweeping; ");
 	kprintf("%llu stacks (%llu in stop 2) of %llu tasks; %llu tasks created while marking\n",
@@ -728,7 +731,8 @@ void gc_print_stats(void)
 		kprintf(
 		    "gc: last %llu cycles: stop1 mean %llu us, max %llu us; stop2 mean %llu us, "
 		    "max %llu us\n",
-		    (unsigned long long)k, us(sum1 / k), us(max1), us(sum2 / k), us(max2));
+		    (unsigned long long)k, ns_to_us(sum1 / k), ns_to_us(max1), ns_to_us(sum2 / k),
+		    ns_to_us(max2));
 	/* Where the pauses went, over the same cycles (a copy: the history
 	 * changes under us while cycles run). */
 	struct gc_cycle_stats *copy = malloc(GC_HISTORY * sizeof *copy);

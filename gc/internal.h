@@ -62,14 +62,14 @@ struct gc_state {
 	uint64_t nil_cycle;
 	int nil_cpu;
 
-	struct gc_cycle_stats cur; /* statistics of the cycle in progress */
+	struct gc_cycle_stats this_cycle; /* statistics of the cycle in progress */
 	struct gc_cycle_stats history[GC_HISTORY];
 	uint64_t trigger_bytes; /* start a background cycle when live_bytes passes this */
 };
 
 extern struct gc_state gc;
 
-/* gc.c: the step of a pause that ends now (its time goes to gc.cur.step_ns) */
+/* gc.c: the step of a pause that ends now (its time goes to gc.this_cycle.step_ns) */
 void gc_step_end(enum gc_step step);
 
 /* mark.c */

@@ -186,7 +186,7 @@ void mark_prepare_roots(void)
 	for (int c = 0; c < MAX_CPUS; c++)
 		__atomic_store_n(&gc.marked[c].bytes, 0,
 				 __ATOMIC_RELAXED); /* relaxed: as next_job */
-	gc.cur.snapshot_len = gc.snap.len;
+	gc.this_cycle.snapshot_len = gc.snap.len;
 }
 
 uint64_t mark_bytes_marked(void)
@@ -196,7 +196,8 @@ uint64_t mark_bytes_marked(void)
 	 * heap lock, which no parked core holds. */
 	uint64_t bytes = gc.heap.black_bytes;
 	for (int c = 0; c < MAX_CPUS; c++)
-		bytes += __atomic_load_n(&gc.marked[c].bytes, __ATOMIC_RELAXED); /* as above */
+		/* relaxed: ordered by the parking release / our acquire (above) */
+		bytes += __atomic_load_n(&gc.marked[c].bytes, __ATOMIC_RELAXED);
 	return bytes;
 }
 
@@ -286,7 +287,8 @@ static bool scan_task_claimed(struct task *t)
 		if (ok) {
 			set_scanned(t);
 			if (t->state != TASK_DEAD) /* relaxed: a statistic */
-				__atomic_fetch_add(&gc.cur.stacks_scanned, 1, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&gc.this_cycle.stacks_scanned, 1,
+						   __ATOMIC_RELAXED);
 		}
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
@@ -342,13 +344,16 @@ void mark_work(bool yield)
 	unsigned since_yield = 0;
 	while (mark_one_unit()) {
 		if (yield && ++since_yield >= YIELD_EVERY / BATCH) {
-			__atomic_fetch_sub(&gc.busy, 1, __ATOMIC_RELAXED); /* as above */
+			/* relaxed: busy is a hint (see mark_work's first line) */
+			__atomic_fetch_sub(&gc.busy, 1, __ATOMIC_RELAXED);
 			task_yield(); /* cooperative: let this core's other tasks run */
-			__atomic_fetch_add(&gc.busy, 1, __ATOMIC_RELAXED); /* as above */
+			/* relaxed: the hint again, now that we hold work once more */
+			__atomic_fetch_add(&gc.busy, 1, __ATOMIC_RELAXED);
 			since_yield = 0;
 		}
 	}
-	__atomic_fetch_sub(&gc.busy, 1, __ATOMIC_RELAXED); /* as above */
+	/* relaxed: the hint; mark_done reads the queue and the jobs, not only this */
+	__atomic_fetch_sub(&gc.busy, 1, __ATOMIC_RELAXED);
 }
 
 bool mark_done(void)
@@ -397,7 +402,7 @@ static void drain_stopped(void)
 				scan_object(batch[i]);
 		if (!markq_take_overflow(&gc.queue))
 			return;
-		gc.cur.overflows++;
+		gc.this_cycle.overflows++;
 		heap_for_each_object(&gc.heap, rescan_one, NULL);
 	}
 }
@@ -428,8 +433,8 @@ void mark_terminate(void)
 		scan_task_roots(t, gc_shade, true);
 		set_scanned(t);
 		if (t->state != TASK_DEAD) {
-			gc.cur.stacks_scanned++;
-			gc.cur.stacks_at_stop2++;
+			gc.this_cycle.stacks_scanned++;
+			gc.this_cycle.stacks_at_stop2++;
 		}
 	}
 	gc_step_end(GC_S2_STACKS);

@@ -119,7 +119,7 @@ void gc_verify_marks(void)
 			kprintf(
 			    "gcverify: no memory for the visited bits: cycle %llu not verified\n",
 			    (unsigned long long)gc.cycle);
-			gc.cur.verified = false;
+			gc.this_cycle.verified = false;
 			return;
 		}
 		visited_words = need;
@@ -146,5 +146,5 @@ void gc_verify_marks(void)
 	if (failures)
 		panic("gcverify: cycle %llu: %u reachable objects were not marked",
 		      (unsigned long long)gc.cycle, failures);
-	gc.cur.verified = true;
+	gc.this_cycle.verified = true;
 }

@@ -35,7 +35,8 @@ static int trap_bench(void)
 		uint64_t t0 = timer_count();
 		ipi_send(me, IPI_PING);
 		uint64_t deadline = t0 + ns_to_ticks(100000000ULL);
-		while (__atomic_load_n(count, __ATOMIC_ACQUIRE) == before) /* as above */
+		/* acquire: pairs with the handler's release: its count is new */
+		while (__atomic_load_n(count, __ATOMIC_ACQUIRE) == before)
 			if (timer_count() > deadline) {
 				kprintf("trap bench: cpu%d did not take its own IPI\n", me);
 				return 1;

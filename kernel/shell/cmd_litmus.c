@@ -42,16 +42,7 @@ static bool session_ready;
 
 /* ---------------------------------------------------------------- the model */
 
-/*
- * The ARMv8 model (issue 14: model.h, model_*.c) is used when it is linked
- * in: these references are weak, so this file links without it and says
- * "no verdict" until it is there.
- */
-#pragma weak model_run
-#pragma weak model_verdict
-#pragma weak model_find_state
-#pragma weak model_loc_addr
-
+/* The ARMv8 model (kernel/litmus/model*.c) judges every run. */
 static struct model *model_mem; /* about 1 MiB: allocated on first use */
 
 static void get_verdict(const struct litmus_test *t, const struct litmus_result *r, bool enabled,
@@ -60,10 +51,6 @@ static void get_verdict(const struct litmus_test *t, const struct litmus_result 
 	memset(v, 0, sizeof *v);
 	if (!enabled) {
 		strcpy(v->why, "-model off");
-		return;
-	}
-	if (!model_run || !model_verdict || !model_find_state || !model_loc_addr) {
-		strcpy(v->why, "the ARMv8 model is not in this kernel yet");
 		return;
 	}
 	if (!model_mem && !(model_mem = malloc(sizeof *model_mem))) {

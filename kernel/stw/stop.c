@@ -150,7 +150,7 @@ static void read_heartbeat(int i, uint64_t *pc, uint64_t *ticks)
 	}
 }
 
-bool world_stopped(void)
+bool stw_stopped(void)
 {
 	/* acquire: pairs with the owner's release of owner = -1 */
 	return __atomic_load_n(&owner, __ATOMIC_ACQUIRE) >= 0;

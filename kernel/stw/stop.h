@@ -44,13 +44,18 @@ struct trap_frame;
 #define STW_WATCHDOG_MS_DEFAULT 100
 #define STW_PANIC_MS_DEFAULT	10000
 
-/* Returns once every other online core is parked.  A core that does not
- * answer is named in warnings, and after the panic limit in a panic. */
+/*
+ * The two verbs keep Go's names (stopTheWorld, startTheWorld); everything
+ * else of this subsystem is stw_*.
+ *
+ * stop_the_world returns once every other online core is parked.  A core that
+ * does not answer is named in warnings, and after the panic limit in a panic.
+ */
 void stop_the_world(const char *reason);
 void start_the_world(void);
 
 /* Is the world stopped (by anyone)? */
-bool world_stopped(void);
+bool stw_stopped(void);
 /* The interrupted context of a parked core (NULL if not parked). */
 struct trap_frame *stw_frame(int cpu);
 /* How many times core cpu's wfi has ended while it was parked, since boot:

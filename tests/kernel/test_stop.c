@@ -133,7 +133,7 @@ KTEST(stop, busy_cores_do_not_move_while_stopped)
 		KASSERT_GT(__atomic_load_n(&counter[c->id], __ATOMIC_RELAXED), snap[c->id]);
 	}
 	stop_spinners(t);
-	KASSERT(!world_stopped());
+	KASSERT(!stw_stopped());
 }
 
 KTEST(stop, idle_cores_park_and_return)
@@ -141,10 +141,10 @@ KTEST(stop, idle_cores_park_and_return)
 	for (int i = 0; i < 100; i++) {
 		stop_the_world("test: idle");
 		KASSERT_EQ(others_parked(), cpus_online() - 1);
-		KASSERT(world_stopped());
+		KASSERT(stw_stopped());
 		start_the_world();
 	}
-	KASSERT(!world_stopped());
+	KASSERT(!stw_stopped());
 	KASSERT_EQ(others_parked(), 0);
 }
 
@@ -308,7 +308,7 @@ KTEST(stop, ten_thousand_stops_rotating_while_tasks_churn)
 	for (int i = 0; i < n; i++)
 		churned += task_join(ch[i]);
 	KASSERT_EQ(total_stops, STOPS);
-	KASSERT(!world_stopped());
+	KASSERT(!stw_stopped());
 	kprintf("    %d stops in %llu ms while %lld tasks came and went\n", STOPS,
 		(unsigned long long)((timer_ns() - t0) / MS), (long long)churned);
 	stw_print_summary("    stw");
