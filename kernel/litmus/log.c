@@ -43,7 +43,6 @@
 
 #include <string.h>
 
-
 /* ---------------------------------------------------------------- the machine */
 
 static const char *arm_part(unsigned part)

@@ -1,4 +1,4 @@
-"""tests/litmus_stage.py — the `litmus` stage of tests/run.py: the in-kernel
+"""tests/stage_litmus.py — the `litmus` stage of tests/run.py: the in-kernel
 litmus runner (kernel/litmus/) and its ways in.
 
   - the built-in suite (tests/litmus/) under QEMU virt with 2, 4 and 8 cores,
@@ -18,7 +18,7 @@ litmus runner (kernel/litmus/) and its ways in.
   - tools/litmus --serial against a QEMU whose console is a pseudo-terminal,
     as it would talk to a Pi 4 over a USB-serial adapter.
 
-run(rp, res) is called with tests/run.py as rp (its boot(), qemu_cmd()...).
+run(rp, res) is called with tests/harness.py as rp (its boot(), qemu_cmd()...).
 """
 
 import os
@@ -36,6 +36,16 @@ HOST = platform.machine()
 # show under QEMU, even on a loaded host (measured: 1.7% and 4.1% with load 27
 # on 2 host cores, 0 for the Forbidden tests).
 OPTS = "-r 20"
+
+# The shell's litmus command, matched by its keys and figures.
+PASTE_COUNTED = r"litmus load: 8 lines\b"
+PASTE_ERROR = r"^pasted:4:2: unsupported instruction 'LDRB'"  # file:line:col, then what
+PASTE_ABANDONED = r"litmus load: abandoned\b"
+NO_SUCH_TEST = r"litmus: no built-in test 'nosuch'"
+BAD_SIZE = r"litmus: -s 0: expected a number from 1 to \d+"
+LIST_ROW_SB = r"^SB\s+2\s+exists\s+SB\.litmus$"
+UPTIME = r"^up \d+\.\d{3} s$"
+POWER_OFF = r"powering off"
 
 
 # ---------------------------------------------------------------- the log reader
@@ -425,17 +435,16 @@ def run_paste(rp, res, image):
     except LogError as e:
         problems.append(f"log format: {e}")
     checks = {
-        "the paste is counted": "litmus load: 8 lines" in out,
-        "malformed paste gives file:line:col": re.search(
-            r"^pasted:4:2: unsupported instruction 'LDRB'", out, re.M) is not None,
-        "^C abandons a paste": "litmus load: abandoned (^C)" in out,
-        "unknown test": "litmus: no built-in test 'nosuch' (litmus list)" in out,
-        "bad -s": "litmus: -s 0: expected a number from 1 to 65536" in out,
-        "list": re.search(r"^SB\s+2\s+exists\s+SB\.litmus$", out, re.M) is not None,
-        "the shell carries on": re.search(r"^up \d+\.\d{3} s$", out, re.M) is not None,
-        "poweroff": "powering off" in out,
+        "the paste is counted": PASTE_COUNTED,
+        "malformed paste gives file:line:col": PASTE_ERROR,
+        "^C abandons a paste": PASTE_ABANDONED,
+        "unknown test": NO_SUCH_TEST,
+        "bad -s": BAD_SIZE,
+        "list": LIST_ROW_SB,
+        "the shell carries on": UPTIME,
+        "poweroff": POWER_OFF,
     }
-    problems += [k for k, v in checks.items() if not v]
+    problems += [k for k, pattern in checks.items() if not re.search(pattern, out, re.M)]
     ok = status == 0 and not problems
     res.add("litmus: litmus load over the serial line, good and malformed", ok,
             f"status {status}; " + "; ".join(problems) + ("" if ok else "\n" + rp.tail(out, 60)))
