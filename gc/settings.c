@@ -1,6 +1,6 @@
 /*
  * settings.c — the collector's settings by name: one table, read by the boot
- * arguments (kernel/init/main.c: gc=racy, inject=publish-early, gcverify=on)
+ * arguments (kernel/init/args.c: gc=racy, inject=publish-early, gcverify=on)
  * and by the shell (kernel/shell/cmd_gc.c: gc mode racy, gc inject
  * publish-early, gc verify on), so both take the same words.
  *
