@@ -1739,6 +1739,11 @@ static int parse_final(struct parser *p)
 	int root = parse_or(p, 0);
 	if (root < 0 || skip(p) < 0)
 		return -1;
+	if (peek(p) == ';') { /* some writers end the condition like a code row */
+		advance(p);
+		if (skip(p) < 0)
+			return -1;
+	}
 	if (peek(p) >= 0)
 		return fail_expected(p, "the end of the test after the condition");
 	c->root = (int16_t)root;

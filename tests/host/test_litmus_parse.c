@@ -535,6 +535,10 @@ static void test_quantifiers_and_forms(void **state)
 	parse_ok("AArch64 A \"doc\"\n{ 0:X1=x }\n P0 ;\n(* c *)\n NOP ;\n(* c *) exists "
 		 "(0:X0=0) (* end *)\n");
 	assert_string_equal(t.doc, "doc");
+
+	/* A ';' after the condition, as some writers end it like a code row. */
+	parse_ok("AArch64 A\n{ 0:X1=x; }\n P0 ;\n LDR W0,[X1] ;\nexists (0:X0=0);\n");
+	assert_int_equal(t.cond.quant, LITMUS_EXISTS);
 }
 
 /* Every form the instruction parser knows, with its fields. */
@@ -703,6 +707,8 @@ static const struct bad bad_inputs[] = {
     {T1 ROW("NOP") "exists (5:X0=1)\n", 5, 9, "no thread 5 in this test"},
     {T1 ROW("NOP") "exists (0:X0=1) junk\n", 5, 17,
      "expected the end of the test after the condition, found 'j'"},
+    {T1 ROW("NOP") "exists (0:X0=1);;\n", 5, 17,
+     "expected the end of the test after the condition, found ';'"},
     {T1 ROW("NOP") "exists (0:X0=1) /\\\n", 6, 1, "expected a register (0:X1) or a location"},
     {T1 ROW("NOP") "filter (0:X0=1)\n", 5, 1, "unsupported construct 'filter'"},
     {T1 ROW("NOP") "exists (0:X0 1)\n", 5, 14, "expected '=' in a condition atom"},
