@@ -513,6 +513,57 @@ def run_serial_tool(rp, res, image):
     res.add(name, not problems, "; ".join(problems) + ("" if not problems else "\n" + out[-3000:]))
 
 
+NO_TEST_YET = r"^litmus why: no test run or loaded yet"
+PROMPT = "allstop> "
+
+
+def own_tests():
+    """(name, path) of each of the project's own tests, as the suite has them."""
+    d = os.path.join(ROOT, "tests", "litmus")
+    tests = []
+    for f in sorted(os.listdir(d)):
+        if f.endswith(".litmus"):
+            text = open(os.path.join(d, f)).read()
+            tests.append((re.match(r"\s*AArch64\s+(\S+)", text).group(1), os.path.join(d, f)))
+    return tests
+
+
+def shell_answers(out):
+    """{command line: what the shell printed for it} from a shell session's log."""
+    answers, cmd = {}, None
+    for line in out.splitlines():
+        if line.startswith(PROMPT):
+            cmd = line[len(PROMPT):].strip()
+            answers[cmd] = []
+        elif cmd is not None:
+            answers[cmd].append(line.rstrip())
+    return {k: "\n".join(v).strip() for k, v in answers.items()}
+
+
+def run_why(rp, res, image):
+    """litmus why NAME: the kernel's model prints, for every test of the suite,
+    what the host command (tools/litmus-model --why) prints: the same states,
+    verdict and forbidding cycle, computed on the guest."""
+    name = "litmus: litmus why equals tools/litmus-model --why on the built-in suite"
+    tests = own_tests()
+    script = b"\r" + b"litmus why\r" + b"".join(b"litmus why %s\r" % n.encode() for n, _ in tests)
+    status, out, _ = rp.boot("litmus-why", rp.qemu_cmd(image, 2, append="run=shell"), timeout=300,
+                             input_bytes=script + b"poweroff\r")
+    answers = shell_answers(out)
+    problems = [] if re.search(NO_TEST_YET, out, re.M) else ["'litmus why' alone before any test"]
+    for test, path in tests:
+        p = subprocess.run([os.path.join(ROOT, "tools", "litmus-model"), "--why", path],
+                           capture_output=True, text=True)
+        want = p.stdout.strip()
+        got = answers.get(f"litmus why {test}")
+        if p.returncode != 0 or not want:
+            problems.append(f"{test}: the host command failed: {p.stderr.strip()[:200]}")
+        elif got != want:
+            problems.append(f"{test}: the kernel printed\n{got}\n--- the host\n{want}")
+    res.add(name, status == 0 and not problems,
+            f"status {status}; {len(tests)} tests; " + "; ".join(problems)[:4000])
+
+
 def run(rp, res):
     print("== litmus runner", flush=True)
     image = os.path.join(rp.BUILD, "virt", "kernel.img")
@@ -520,6 +571,7 @@ def run(rp, res):
         run_suite_virt(rp, res, image, smp)
     run_tool(rp, res, image)
     run_paste(rp, res, image)
+    run_why(rp, res, image)
     run_serial_tool(rp, res, image)
     run_suite_pi(rp, res, "raspi3b", "raspi3b")
     run_suite_pi(rp, res, "rpi4", "raspi4b")

@@ -37,6 +37,8 @@ static struct litmus_result result;
 static struct litmus_verdict verdict;
 static struct litmus_summary summary;
 
+static bool test_parsed; /* test holds the test run or loaded last */
+
 static struct litmus_params session; /* the defaults `litmus set` changes */
 static bool session_ready;
 
@@ -86,6 +88,9 @@ static const char *const usage[] = {
     "  litmus file PATH [opts]    a test file on the host, read by semihosting (QEMU)",
     "  litmus load [opts]         paste a test; end it with a line holding only . (or Ctrl-D)",
     "  litmus show NAME           a built-in test's text and generated code",
+    "  litmus why [NAME]          the ARMv8 model's states, and why its condition's outcome is",
+    "                             allowed (an execution) or forbidden (the axiom and a cycle);",
+    "                             without NAME: the test run or loaded last",
     "  litmus set [opts]          change the defaults of later runs (alone: show them)",
     "  litmus bench               iterations per second for 2-, 3- and 4-thread tests",
     "options (litmus7's names where it has one):",
@@ -276,12 +281,14 @@ static int run_text(const char *file, const char *src, size_t len, const struct 
 {
 	struct litmus_error e;
 	char msg[LITMUS_ERR_MAX + 160];
+	test_parsed = false;
 	if (litmus_parse(src, len, &test, &e) < 0) {
 		litmus_format_error(&e, file, msg, sizeof msg);
 		kprintf("%s\n", msg);
 		litmus_summary_error(&summary, base_name(file), "error");
 		return 1;
 	}
+	test_parsed = true;
 	int usable = litmus_cores_usable(p);
 	if (skip_wide && test.nthreads > usable) {
 		kprintf("litmus: %s: skipped: it needs %d cores, %d %s usable\n\n", file,
@@ -315,6 +322,7 @@ static const struct litmus_builtin *find_builtin(const char *name)
 		if (strcmp(b->file, name) == 0 ||
 		    (strncmp(b->file, name, n) == 0 && strcmp(b->file + n, ".litmus") == 0))
 			return b;
+		test_parsed = false; /* test is the scratch space of this search */
 		if (litmus_parse(b->text, strlen(b->text), &test, &e) == 0 &&
 		    strcmp(test.name, name) == 0)
 			return b;
@@ -569,11 +577,63 @@ static int cmd_show(const char *name)
 		return 1;
 	}
 	kprintf("%s", b->text);
-	if (litmus_parse(b->text, strlen(b->text), &test, &e) < 0)
+	test_parsed = litmus_parse(b->text, strlen(b->text), &test, &e) == 0;
+	if (!test_parsed)
 		return 1;
 	kprintf("Generated assembler\n");
 	litmus_print_code(&test, defaults());
 	return 0;
+}
+
+static void write_console(void *arg, const char *s, size_t n)
+{
+	(void)arg;
+	console_write(s, n);
+}
+
+/* The model on test: herd7's output, then model_explain's reason. */
+static int explain_test(const struct litmus_test *t)
+{
+	struct litmus_error e;
+	if (!model_mem && !(model_mem = malloc(sizeof *model_mem))) {
+		kprintf("litmus why: no memory for the ARMv8 model\n");
+		return 1;
+	}
+	struct model_out out = {write_console, NULL};
+	if (model_run(model_mem, t, MODEL_WHY, &e) < 0) {
+		kprintf("litmus why: %s: the model cannot run it: %s\n", t->name, e.msg);
+		return 1;
+	}
+	model_print(model_mem, &out, NULL);
+	if (model_explain(model_mem, &out, &e) < 0) {
+		kprintf("litmus why: %s: the model cannot explain it: %s\n", t->name, e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_why(const char *name)
+{
+	struct litmus_error e;
+	if (!name) {
+		if (!test_parsed) {
+			kprintf("litmus why: no test run or loaded yet: name a built-in one "
+				"(litmus list)\n");
+			return 1;
+		}
+		return explain_test(&test);
+	}
+	const struct litmus_builtin *b = find_builtin(name);
+	if (!b) {
+		kprintf("litmus: no built-in test '%s' (litmus list)\n", name);
+		return 1;
+	}
+	if (litmus_parse(b->text, strlen(b->text), &test, &e) < 0) {
+		kprintf("litmus why: %s: %s\n", b->file, e.msg);
+		return 1;
+	}
+	test_parsed = true;
+	return explain_test(&test);
 }
 
 int cmd_litmus(int argc, char **argv)
@@ -590,6 +650,8 @@ int cmd_litmus(int argc, char **argv)
 		return cmd_list();
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return cmd_show(argv[2]);
+	if (strcmp(sub, "why") == 0 && argc <= 3)
+		return cmd_why(argc == 3 ? argv[2] : NULL);
 	if (strcmp(sub, "bench") == 0 && argc == 2)
 		return run_bench();
 	if (strcmp(sub, "set") == 0) {
