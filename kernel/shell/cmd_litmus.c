@@ -92,7 +92,8 @@ static const char *const usage[] = {
     "                             allowed (an execution) or forbidden (the axiom and a cycle);",
     "                             without NAME: the test run or loaded last",
     "  litmus set [opts]          change the defaults of later runs (alone: show them)",
-    "  litmus bench               iterations per second for 2-, 3- and 4-thread tests",
+    "  litmus bench               iterations per second for 2-, 3- and 4-thread tests;",
+    "                             the ARMv8 model's time per built-in test",
     "options (litmus7's names where it has one):",
     "  -s N      iterations per run, each with fresh cells (size_of_test)",
     "  -r N      runs (number_of_run); s x r iterations in all",
@@ -495,6 +496,39 @@ static void print_rate(const char *what, const struct litmus_result *r, uint64_t
 		(unsigned long long)run_us, gave_up);
 }
 
+#define MODEL_BENCH_RUNS 100
+
+/*
+ * The ARMv8 model's time per test, on this machine: each built-in test run
+ * MODEL_BENCH_RUNS times.  One "Bench" line per test, as the host command's
+ * --bench prints (tools/litmus-model), so the two can be set side by side.
+ */
+static int bench_model(void)
+{
+	struct litmus_error e;
+	if (!model_mem && !(model_mem = malloc(sizeof *model_mem))) {
+		kprintf("litmus bench: no memory for the ARMv8 model\n");
+		return 1;
+	}
+	for (const struct litmus_builtin *b = litmus_builtins; b->file; b++) {
+		if (litmus_parse(b->text, strlen(b->text), &test, &e) < 0)
+			return 1;
+		test_parsed = true;
+		uint64_t t0 = timer_ns();
+		for (int k = 0; k < MODEL_BENCH_RUNS; k++)
+			if (model_run(model_mem, &test, 0, &e) < 0) {
+				kprintf("litmus bench: model: %s: %s\n", test.name, e.msg);
+				return 1;
+			}
+		uint64_t ns = (timer_ns() - t0) / MODEL_BENCH_RUNS;
+		kprintf("Bench %s threads %d executions %llu seconds %llu.%06llu\n", test.name,
+			test.nthreads, (unsigned long long)(model_mem->pos + model_mem->neg),
+			(unsigned long long)(ns / 1000000000ULL),
+			(unsigned long long)(ns % 1000000000ULL / 1000));
+	}
+	return 0;
+}
+
 static int run_bench(void)
 {
 	static const char *const syncs[] = {"none", "user", "timebase"};
@@ -545,7 +579,8 @@ static int run_bench(void)
 			litmus_result_free(&result);
 		}
 	}
-	return status;
+	kprintf("litmus bench: the ARMv8 model, time per test (%d runs each):\n", MODEL_BENCH_RUNS);
+	return status | bench_model();
 }
 
 /* ---------------------------------------------------------------- commands */
