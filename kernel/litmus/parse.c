@@ -360,9 +360,13 @@ static int read_reg_place(struct parser *p, struct litmus_place *pl)
 	char n[24];
 	if (read_number(p, &th) < 0)
 		return -1;
+	if (skip_blank(p, false) < 0)
+		return -1;
 	if (peek(p) != ':')
 		return fail_expected(p, "':' after a thread number (as in 0:X1)");
 	advance(p);
+	if (skip_blank(p, false) < 0) /* herd takes "0: X1" too */
+		return -1;
 	if (th < 0 || th >= LITMUS_MAX_THREADS) {
 		char msg[80];
 		struct strbuf sb;

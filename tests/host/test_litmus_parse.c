@@ -536,6 +536,10 @@ static void test_quantifiers_and_forms(void **state)
 		 "(0:X0=0) (* end *)\n");
 	assert_string_equal(t.doc, "doc");
 
+	/* Blanks around a thread's ':' and its '=', in the init and the condition. */
+	parse_ok("AArch64 A\n{ 0: X1 = x; 0 :X3=y; }\n P0 ;\n LDR W0,[X1] ;\nexists (0: X0 = 0)\n");
+	assert_int_equal(t.cond.node[t.cond.root].kind, LITMUS_COND_ATOM);
+
 	/* A ';' after the condition, as some writers end it like a code row. */
 	parse_ok("AArch64 A\n{ 0:X1=x; }\n P0 ;\n LDR W0,[X1] ;\nexists (0:X0=0);\n");
 	assert_int_equal(t.cond.quant, LITMUS_EXISTS);
@@ -614,7 +618,7 @@ static const struct bad bad_inputs[] = {
     {"AArch64 T\n$\n", 2, 1, "expected '{' to start the init block, found '$'"},
     /* init block */
     {"AArch64 T\n{ 0:X31=x; }\n", 2, 5, "expected a register X0..X30 after '0:'"},
-    {"AArch64 T\n{ 0 X1=x; }\n", 2, 4, "expected ':' after a thread number"},
+    {"AArch64 T\n{ 0 X1=x; }\n", 2, 5, "expected ':' after a thread number"},
     {"AArch64 T\n{ 9:X1=x; }\n", 2, 3, "thread 9 out of range (limit 8 threads)"},
     {"AArch64 T\n{ int8_t x; }\n", 2, 3, "unsupported type 'int8_t'"},
     {"AArch64 T\n{ x[2]=1; }\n", 2, 3, "arrays are not supported: 'x[...]'"},
