@@ -84,7 +84,7 @@ OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 OBJS += $(B)/obj/gen/litmus_suite.o
 
 .PHONY: all kernel run test debug bench help setup check-tools host-test clean format \
-	FORCE sdcard host-tools litmus
+	FORCE sdcard host-tools litmus lesson
 .DEFAULT_GOAL := all
 
 all: kernel
@@ -240,6 +240,13 @@ litmus: setup
 	@$(MAKE) --no-print-directory kernel $(if $(BOARD_BOOTARGS_BUILTIN),BOOTARGS="run=litmus exit=semihost host=$(shell uname -m)")
 	@$(QEMU) $(QEMU_ARGS) -append "run=litmus exit=semihost host=$(shell uname -m)"
 
+# One weak-memory lesson under QEMU (N=1..9), or all of them (N=all).
+N ?= all
+LESSON_ARGS = $(if $(filter all,$(N)),run=lessons,run=lesson:$(N)) exit=semihost host=$(shell uname -m)
+lesson: setup
+	@$(MAKE) --no-print-directory kernel $(if $(BOARD_BOOTARGS_BUILTIN),BOOTARGS="$(LESSON_ARGS)")
+	@$(QEMU) $(QEMU_ARGS) -append "$(LESSON_ARGS)"
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -256,6 +263,7 @@ help:
 	@echo "  make debug      boot QEMU halted (-s -S) and attach gdb-multiarch with symbols"
 	@echo "  make bench      boot and run the benchmarks"
 	@echo "  make litmus     boot QEMU and run the built-in litmus suite (tools/litmus FILE... for others)"
+	@echo "  make lesson N=3 boot QEMU and run weak-memory lesson 3 (1-9; N=all: every one)"
 	@echo "  make host-test  only the host unit tests (ASan + UBSan)"
 	@echo "  make host-tools build/host-tools/litmus-model (the ARMv8 model; run it as tools/litmus-model)"
 	@echo "  make setup      install packages and build newlib (run by the targets above)"

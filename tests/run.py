@@ -41,6 +41,7 @@ import stage_crash
 import stage_gc
 import stage_host
 import stage_kernel
+import stage_lessons
 import stage_litmus
 import stage_model
 import stage_pi
@@ -64,6 +65,7 @@ STAGES = [
     ("gc", stage_gc.run, True),
     ("crash", stage_crash.run, True),
     ("litmus", run_litmus, True),
+    ("lessons", stage_lessons.run, True),
 ]
 STAGE_NAMES = [name for name, _, _ in STAGES]
 

@@ -16,6 +16,7 @@
 #include "kernel/firmware/bootargs.h"
 #include "kernel/firmware/power.h"
 #include "kernel/init/args.h"
+#include "kernel/lessons/lessons.h"
 #include "kernel/shell/commands.h"
 #include "kernel/shell/shell.h"
 #include "kernel/workloads/workloads.h"
@@ -80,6 +81,23 @@ static int run_litmus_suite(const char *arg)
 	return litmus_run_suite();
 }
 
+static int run_lesson(const char *arg)
+{
+	unsigned long long n;
+	if (!bootargs_parse_u64(arg, &n) || n < 1 || n > LESSON_COUNT) {
+		kprintf("run: lesson:%s: expected a lesson number from 1 to %d\n", arg,
+			LESSON_COUNT);
+		return 1;
+	}
+	return lesson_run((int)n, bootarg_number("quick", 0, 0, 1) != 0);
+}
+
+static int run_lessons(const char *arg)
+{
+	(void)arg;
+	return lessons_run_all(bootarg_number("quick", 0, 0, 1) != 0);
+}
+
 static int run_litmus_bench(const char *arg)
 {
 	(void)arg;
@@ -98,6 +116,8 @@ static const struct action actions[] = {
     {"litmus", false, run_litmus_suite},
     {"litmus", true, litmus_run_path},
     {"litmus-bench", false, run_litmus_bench},
+    {"lesson", true, run_lesson},
+    {"lessons", false, run_lessons},
     {NULL, false, NULL},
 };
 
@@ -124,7 +144,7 @@ static int run_one(const char *word)
 	if (a && (!a->takes_arg || *arg))
 		return a->run(arg);
 	kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, gcstress, allgs, "
-		"bench, shell, crash:<kind>, litmus[:PATH] or litmus-bench)\n",
+		"bench, shell, crash:<kind>, litmus[:PATH], litmus-bench, lesson:<N> or lessons)\n",
 		word);
 	return 1;
 }

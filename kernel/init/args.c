@@ -31,6 +31,7 @@ static const char *const known_keys[] = {
     "cycles", /* run=gcstress: how many cycles */
     "litmus", /* the litmus runner's default options, e.g. "-s 500 -r 100" */
     "host", /* the machine QEMU runs on (uname -m), for the litmus log's header */
+    "quick", /* run=lesson:N, run=lessons: 1 for short runs (the test suite's) */
     NULL,
 };
 

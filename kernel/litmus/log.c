@@ -175,7 +175,7 @@ static void put_place(const struct litmus_test *t, const struct litmus_place *p,
 }
 
 /* "0:X2=0; 1:X2=0;" */
-static void format_state(const struct litmus_test *t, const struct litmus_state *s, char *buf,
+void litmus_format_state(const struct litmus_test *t, const struct litmus_state *s, char *buf,
 			 size_t size)
 {
 	size_t n = 0;
@@ -305,7 +305,7 @@ void litmus_log_test(const struct litmus_test *t, const char *file, const char *
 	kprintf("Histogram (%d states)\n", r->nstates);
 	for (int i = 0; i < r->nstates; i++) {
 		const struct litmus_state *s = &r->state[i];
-		format_state(t, s, line, sizeof line);
+		litmus_format_state(t, s, line, sizeof line);
 		bool shown = litmus_state_shown(t, s);
 #ifdef LITMUS_BREAK_STAR
 		shown = i == 0 ? !shown : shown; /* deliberately broken: tests/litmus_stage.py */

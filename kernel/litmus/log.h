@@ -72,6 +72,9 @@ void litmus_summary_error(struct litmus_summary *s, const char *name, const char
 void litmus_log_summary(const struct litmus_summary *s);
 
 /* litmus7's positive count ("shown" states, see run.h) and the total. */
+/* One state as herd prints it: "0:X2=0; 1:X2=0;". */
+void litmus_format_state(const struct litmus_test *t, const struct litmus_state *s, char *buf,
+			 size_t size);
 void litmus_count(const struct litmus_test *t, const struct litmus_result *r, uint64_t *pos,
 		  uint64_t *neg);
 

@@ -16,4 +16,7 @@ struct litmus_builtin {
 /* Ends with {NULL, NULL}. */
 extern const struct litmus_builtin litmus_builtins[];
 
+/* The test whose file is name or name.litmus ("SB", "SB.litmus"), or NULL. */
+const struct litmus_builtin *litmus_builtin_file(const char *name);
+
 #endif

@@ -11,6 +11,7 @@
  * run.c (running) and log.c (printing); the ARMv8 model's verdict comes
  * from model.h when the model is linked in (see get_verdict).
  */
+#include "kernel/litmus/judge.h"
 #include "kernel/litmus/log.h"
 #include "kernel/litmus/model.h"
 #include "kernel/litmus/run.h"
@@ -41,42 +42,6 @@ static bool test_parsed; /* test holds the test run or loaded last */
 
 static struct litmus_params session; /* the defaults `litmus set` changes */
 static bool session_ready;
-
-/* ---------------------------------------------------------------- the model */
-
-/* The ARMv8 model (kernel/litmus/model*.c) judges every run. */
-static struct model *model_mem; /* about 1 MiB: allocated on first use */
-
-static void get_verdict(const struct litmus_test *t, const struct litmus_result *r, bool enabled,
-			struct litmus_verdict *v)
-{
-	memset(v, 0, sizeof *v);
-	if (!enabled) {
-		strcpy(v->why, "-model off");
-		return;
-	}
-	if (!model_mem && !(model_mem = malloc(sizeof *model_mem))) {
-		strcpy(v->why, "no memory for the ARMv8 model");
-		return;
-	}
-	struct litmus_error e;
-	if (model_run(model_mem, t, 0, &e) < 0) {
-		ksnprintf(v->why, sizeof v->why, "the model cannot run it: %s", e.msg);
-		return;
-	}
-	v->known = true;
-	v->word = model_verdict(model_mem);
-	v->nstates = model_mem->nstates;
-	for (int i = 0; i < r->nstates; i++) {
-		uint64_t vals[LITMUS_MAX_OBSERVED];
-		const struct litmus_state *s = &r->state[i];
-		for (int k = 0; k < t->nobserved; k++)
-			vals[k] = s->addr_mask & (1u << k) ? model_loc_addr(model_mem, (int)s->v[k])
-							   : s->v[k];
-		v->forbidden[i] = model_find_state(model_mem, vals) < 0;
-		v->forbidden_seen += v->forbidden[i];
-	}
-}
 
 /* ---------------------------------------------------------------- options */
 
@@ -276,7 +241,8 @@ static const char *base_name(const char *path)
 
 /* Parse and run one test's text; file names it in messages.  Returns 0 if
  * it ran and showed no state the model forbids.  In a suite (skip_wide), a
- * test with more threads than usable cores is skipped, not an error. */
+ * test with more threads than usable cores, or using an instruction this CPU
+ * lacks (LDAPR, LSE atomics on a Cortex-A72), is skipped, not an error. */
 static int run_text(const char *file, const char *src, size_t len, const struct litmus_params *p,
 		    bool skip_wide)
 {
@@ -297,12 +263,17 @@ static int run_text(const char *file, const char *src, size_t len, const struct 
 		litmus_summary_error(&summary, test.name, "skipped");
 		return 0;
 	}
+	if (skip_wide && litmus_check_cpu(&test, msg, sizeof msg) < 0) {
+		kprintf("litmus: %s: skipped: %s\n\n", file, msg);
+		litmus_summary_error(&summary, test.name, "skipped");
+		return 0;
+	}
 	if (litmus_run(&test, p, &result, msg, sizeof msg) < 0) {
 		litmus_log_error(file, msg);
 		litmus_summary_error(&summary, test.name, "error");
 		return 1;
 	}
-	get_verdict(&test, &result, p->model, &verdict);
+	litmus_judge(&test, &result, p->model, &verdict);
 	litmus_log_test(&test, file, src, len, p, &result, &verdict);
 	litmus_summary_add(&summary, &test, &result, &verdict);
 	litmus_result_free(&result);
@@ -318,11 +289,10 @@ static int run_builtin(const struct litmus_builtin *b, const struct litmus_param
 static const struct litmus_builtin *find_builtin(const char *name)
 {
 	struct litmus_error e;
+	const struct litmus_builtin *byfile = litmus_builtin_file(name);
+	if (byfile)
+		return byfile;
 	for (const struct litmus_builtin *b = litmus_builtins; b->file; b++) {
-		size_t n = strlen(name);
-		if (strcmp(b->file, name) == 0 ||
-		    (strncmp(b->file, name, n) == 0 && strcmp(b->file + n, ".litmus") == 0))
-			return b;
 		test_parsed = false; /* test is the scratch space of this search */
 		if (litmus_parse(b->text, strlen(b->text), &test, &e) == 0 &&
 		    strcmp(test.name, name) == 0)
@@ -506,7 +476,8 @@ static void print_rate(const char *what, const struct litmus_result *r, uint64_t
 static int bench_model(void)
 {
 	struct litmus_error e;
-	if (!model_mem && !(model_mem = malloc(sizeof *model_mem))) {
+	struct model *m = litmus_model();
+	if (!m) {
 		kprintf("litmus bench: no memory for the ARMv8 model\n");
 		return 1;
 	}
@@ -516,13 +487,13 @@ static int bench_model(void)
 		test_parsed = true;
 		uint64_t t0 = timer_ns();
 		for (int k = 0; k < MODEL_BENCH_RUNS; k++)
-			if (model_run(model_mem, &test, 0, &e) < 0) {
+			if (model_run(m, &test, 0, &e) < 0) {
 				kprintf("litmus bench: model: %s: %s\n", test.name, e.msg);
 				return 1;
 			}
 		uint64_t ns = (timer_ns() - t0) / MODEL_BENCH_RUNS;
 		kprintf("Bench %s threads %d executions %llu seconds %llu.%06llu\n", test.name,
-			test.nthreads, (unsigned long long)(model_mem->pos + model_mem->neg),
+			test.nthreads, (unsigned long long)(m->pos + m->neg),
 			(unsigned long long)(ns / 1000000000ULL),
 			(unsigned long long)(ns % 1000000000ULL / 1000));
 	}
@@ -630,17 +601,18 @@ static void write_console(void *arg, const char *s, size_t n)
 static int explain_test(const struct litmus_test *t)
 {
 	struct litmus_error e;
-	if (!model_mem && !(model_mem = malloc(sizeof *model_mem))) {
+	struct model *m = litmus_model();
+	if (!m) {
 		kprintf("litmus why: no memory for the ARMv8 model\n");
 		return 1;
 	}
 	struct model_out out = {write_console, NULL};
-	if (model_run(model_mem, t, MODEL_WHY, &e) < 0) {
+	if (model_run(m, t, MODEL_WHY, &e) < 0) {
 		kprintf("litmus why: %s: the model cannot run it: %s\n", t->name, e.msg);
 		return 1;
 	}
-	model_print(model_mem, &out, NULL);
-	if (model_explain(model_mem, &out, &e) < 0) {
+	model_print(m, &out, NULL);
+	if (model_explain(m, &out, &e) < 0) {
 		kprintf("litmus why: %s: the model cannot explain it: %s\n", t->name, e.msg);
 		return 1;
 	}

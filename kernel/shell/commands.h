@@ -22,6 +22,8 @@ int cmd_stw(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 /* cmd_demo.c */
 int cmd_demo(int argc, char **argv);
+/* cmd_lesson.c */
+int cmd_lesson(int argc, char **argv);
 /* cmd_litmus.c */
 int cmd_litmus(int argc, char **argv);
 int litmus_run_suite(void); /* run=litmus: the built-in suite */

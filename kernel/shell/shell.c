@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"gc", "[sub]", "one collection; gc help: stats, stress, mode, inject, verify, bench", cmd_gc},
     {"demo", "[allgs [long]]", "the boot demo; allgs: Go's allgs bug, racy then fixed", cmd_demo},
     {"test", "[suite|list]", "run the in-kernel tests (all, or one suite)", cmd_test},
+    {"lesson", "[N|all] [quick]", "the weak-memory lessons (alone: list them)", cmd_lesson},
     {"litmus", "[sub]", "litmus tests on the cores; litmus help: run, list, load, file",
      cmd_litmus},
     {"uptime", "", "time since boot", cmd_uptime},
