@@ -163,98 +163,98 @@ static void put_target(struct strbuf *sb, const struct litmus_thread *th,
 		sb_puts(sb, "?");
 }
 
+/*
+ * An instruction's operands in the order it is written, one letter each:
+ * d rd, n rn, m rm, s rs, a the address, v the source (a register or an
+ * immediate, with its shift), c the condition, t the branch target, o the
+ * barrier option.
+ */
+static const char *operand_layout(const struct litmus_insn *in)
+{
+	switch (in->op) {
+	case LITMUS_NOP:
+	case LITMUS_ISB:
+		return "";
+	case LITMUS_DMB:
+	case LITMUS_DSB:
+		return "o";
+	case LITMUS_MOV:
+		return "dv";
+	case LITMUS_ADD:
+	case LITMUS_SUB:
+	case LITMUS_EOR:
+	case LITMUS_AND:
+	case LITMUS_ORR:
+		return "dnv";
+	case LITMUS_CMP:
+		return "nv";
+	case LITMUS_CSEL:
+		return "dnmc";
+	case LITMUS_STXR:
+	case LITMUS_STLXR:
+		return "sda";
+	case LITMUS_STADD:
+	case LITMUS_STADDL:
+		return "sa";
+	case LITMUS_CBZ:
+	case LITMUS_CBNZ:
+		return "dt";
+	case LITMUS_B:
+	case LITMUS_BCOND: /* its condition is part of the mnemonic: B.EQ */
+		return "t";
+	default: /* loads and stores; SWP, CAS, LDADD take Rs first */
+		return litmus_op_flags(in->op) & LITMUS_F_RMW ? "sda" : "da";
+	}
+}
+
+static void put_operand(struct strbuf *sb, char kind, const struct litmus_thread *th,
+			const struct litmus_insn *in)
+{
+	switch (kind) {
+	case 'd':
+		put_reg(sb, in->rd);
+		break;
+	case 'n':
+		put_reg(sb, in->rn);
+		break;
+	case 'm':
+		put_reg(sb, in->rm);
+		break;
+	case 's':
+		put_reg(sb, in->rs);
+		break;
+	case 'a':
+		put_addr(sb, in);
+		break;
+	case 'v':
+		put_src(sb, in);
+		break;
+	case 'c':
+		sb_puts(sb, litmus_cc_name(in->cond));
+		break;
+	case 't':
+		put_target(sb, th, in);
+		break;
+	case 'o':
+		sb_puts(sb, litmus_barrier_name(in->barrier));
+		break;
+	}
+}
+
 size_t litmus_format_insn(const struct litmus_thread *th, const struct litmus_insn *in, char *buf,
 			  size_t size)
 {
 	struct strbuf sb;
 	sb_init(&sb, buf, size);
 	sb_puts(&sb, litmus_op_name(in->op));
-	switch (in->op) {
-	case LITMUS_NOP:
-	case LITMUS_ISB:
-		break;
-	case LITMUS_DMB:
-	case LITMUS_DSB:
-		sb_putc(&sb, ' ');
-		sb_puts(&sb, litmus_barrier_name(in->barrier));
-		break;
-	case LITMUS_MOV:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rd);
-		sb_putc(&sb, ',');
-		put_src(&sb, in);
-		break;
-	case LITMUS_ADD:
-	case LITMUS_SUB:
-	case LITMUS_EOR:
-	case LITMUS_AND:
-	case LITMUS_ORR:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rd);
-		sb_putc(&sb, ',');
-		put_reg(&sb, in->rn);
-		sb_putc(&sb, ',');
-		put_src(&sb, in);
-		break;
-	case LITMUS_CMP:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rn);
-		sb_putc(&sb, ',');
-		put_src(&sb, in);
-		break;
-	case LITMUS_CSEL:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rd);
-		sb_putc(&sb, ',');
-		put_reg(&sb, in->rn);
-		sb_putc(&sb, ',');
-		put_reg(&sb, in->rm);
-		sb_putc(&sb, ',');
-		sb_puts(&sb, litmus_cc_name(in->cond));
-		break;
-	case LITMUS_STXR:
-	case LITMUS_STLXR:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rs);
-		sb_putc(&sb, ',');
-		put_reg(&sb, in->rd);
-		sb_putc(&sb, ',');
-		put_addr(&sb, in);
-		break;
-	case LITMUS_STADD:
-	case LITMUS_STADDL:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rs);
-		sb_putc(&sb, ',');
-		put_addr(&sb, in);
-		break;
-	case LITMUS_CBZ:
-	case LITMUS_CBNZ:
-		sb_putc(&sb, ' ');
-		put_reg(&sb, in->rd);
-		sb_putc(&sb, ',');
-		put_target(&sb, th, in);
-		break;
-	case LITMUS_B:
-		sb_putc(&sb, ' ');
-		put_target(&sb, th, in);
-		break;
-	case LITMUS_BCOND:
+	if (in->op == LITMUS_BCOND) {
 		sb_putc(&sb, '.');
 		sb_puts(&sb, litmus_cc_name(in->cond));
-		sb_putc(&sb, ' ');
-		put_target(&sb, th, in);
-		break;
-	default:
-		sb_putc(&sb, ' ');
-		if (litmus_op_flags(in->op) & LITMUS_F_RMW) { /* SWP, CAS, LDADD: Rs first */
-			put_reg(&sb, in->rs);
-			sb_putc(&sb, ',');
-		}
-		put_reg(&sb, in->rd);
-		sb_putc(&sb, ',');
-		put_addr(&sb, in);
-		break;
+	}
+	const char *layout = operand_layout(in);
+	for (int i = 0; layout[i]; i++) {
+		sb_putc(&sb, i ? ',' : ' ');
+		put_operand(&sb, layout[i], th, in);
 	}
 	return sb.len;
 }

@@ -975,10 +975,26 @@ static void test_format_round_trip(void **state)
 	assert_string_equal(buf, "SWPAL W1,W2,[X3]");
 	litmus_format_insn(th, &th->insn[4], buf, sizeof buf);
 	assert_string_equal(buf, "CSEL W1,W2,WZR,CC");
+	/* Every operand layout of litmus_format_insn, one instruction each. */
+	parse_ok("AArch64 G\n{}\n P0 ;\n L: STXR W1,W0,[X2] ;\n STADDL W3,[X4] ;\n CBNZ W5,L ;\n"
+		 " DMB ISHST ;\n CMP W6,#7 ;\n EOR X1,X2,X3 ;\n MOV W8,W9 ;\n B L ;\n ISB ;\n"
+		 " LDAR W1,[X2] ;\n" COND);
+	static const char *const want[] = {
+	    "STXR W1,W0,[X2]", "STADDL W3,[X4]", "CBNZ W5,L", "DMB ISHST", "CMP W6,#7",
+	    "EOR X1,X2,X3",    "MOV W8,W9",	 "B L",	      "ISB",	   "LDAR W1,[X2]",
+	};
+	th = &t.thread[0];
+	assert_int_equal(th->ninsns, (int)(sizeof want / sizeof want[0]));
+	for (int i = 0; i < th->ninsns; i++) {
+		litmus_format_insn(th, &th->insn[i], buf, sizeof buf);
+		assert_string_equal(buf, want[i]);
+	}
+
 	/* A short buffer: cut, terminated, the wanted length returned. */
 	char small[6];
-	assert_int_equal(litmus_format_insn(th, &th->insn[0], small, sizeof small), 19);
-	assert_string_equal(small, "LDR W");
+	th = &t.thread[0];
+	assert_int_equal(litmus_format_insn(th, &th->insn[0], small, sizeof small), 15);
+	assert_string_equal(small, "STXR ");
 }
 
 /* ---------------------------------------------------------------- helpers in litmus.c */
