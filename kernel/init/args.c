@@ -16,8 +16,9 @@
 #include <string.h>
 
 static const char *const known_keys[] = {
-    "run", /* comma-separated: test, test:<suite>[+<suite>], demo, gcstress, allgs, shell, bench,
-	      crash:<panic|abort|undef|null|double|stw-watchdog|stw-slow> */
+    "run", /* comma-separated actions, the table of kernel/init/actions.c: test,
+	      test:<suite>[+<suite>], demo, gcstress, allgs, shell, bench, crash:<kind>,
+	      litmus[:PATH], litmus-bench, lesson:<N>, lessons */
     "exit", /* psci (default) | semihost | halt */
     "tick", /* timer tick in Hz */
     "cpu_timeout", /* ms to wait for each secondary core */
