@@ -67,12 +67,6 @@ static void print_code(const char *text)
 	}
 }
 
-static void write_console(void *arg, const char *s, size_t n)
-{
-	(void)arg;
-	console_write(s, n);
-}
-
 /* The model's verdict; for a forbidden outcome, the axiom and the cycle. */
 static void explain_model(void)
 {
@@ -85,8 +79,7 @@ static void explain_model(void)
 	const char *word = model_verdict(m); /* herd's: is the condition's outcome reachable */
 	bool forbidden = strcmp(word, "Forbidden") == 0;
 	kprintf("The ARMv8 model: %s (%d final states allowed).\n", word, m->nstates);
-	struct model_out out = {write_console, NULL};
-	if (forbidden && model_explain(m, &out, &e) < 0)
+	if (forbidden && model_explain(m, &litmus_console_out, &e) < 0)
 		kprintf("(no explanation: %s)\n", e.msg);
 }
 

@@ -13,6 +13,14 @@
 
 static struct model *model_mem;
 
+static void write_console(void *arg, const char *s, size_t n)
+{
+	(void)arg;
+	console_write(s, n);
+}
+
+const struct model_out litmus_console_out = {write_console, NULL};
+
 struct model *litmus_model(void)
 {
 	if (!model_mem)

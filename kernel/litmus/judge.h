@@ -15,6 +15,9 @@
  * shell's and the lessons' task, which run one command at a time. */
 struct model *litmus_model(void);
 
+/* The model's output (model_print, model_explain) on the console. */
+extern const struct model_out litmus_console_out;
+
 /* The model's verdict on t, and which of r's states it forbids.  enabled
  * false (-model off), or a model that cannot run t, leaves v->known false
  * with v->why saying why. */

@@ -591,12 +591,6 @@ static int cmd_show(const char *name)
 	return 0;
 }
 
-static void write_console(void *arg, const char *s, size_t n)
-{
-	(void)arg;
-	console_write(s, n);
-}
-
 /* The model on test: herd7's output, then model_explain's reason. */
 static int explain_test(const struct litmus_test *t)
 {
@@ -606,13 +600,12 @@ static int explain_test(const struct litmus_test *t)
 		kprintf("litmus why: no memory for the ARMv8 model\n");
 		return 1;
 	}
-	struct model_out out = {write_console, NULL};
 	if (model_run(m, t, MODEL_WHY, &e) < 0) {
 		kprintf("litmus why: %s: the model cannot run it: %s\n", t->name, e.msg);
 		return 1;
 	}
-	model_print(m, &out, NULL);
-	if (model_explain(m, &out, &e) < 0) {
+	model_print(m, &litmus_console_out, NULL);
+	if (model_explain(m, &litmus_console_out, &e) < 0) {
 		kprintf("litmus why: %s: the model cannot explain it: %s\n", t->name, e.msg);
 		return 1;
 	}
