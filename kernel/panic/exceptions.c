@@ -25,7 +25,9 @@ static bool (*stack_fault_handler)(struct trap_frame *tf);
 
 void exceptions_set_stack_fault(bool (*handler)(struct trap_frame *tf))
 {
-	stack_fault_handler = handler;
+	/* release: the task system is set up before a core that takes an abort
+	 * can call it (pairs with the acquire in trap_sync) */
+	__atomic_store_n(&stack_fault_handler, handler, __ATOMIC_RELEASE);
 }
 
 static bool is_abort(unsigned ec)
@@ -41,7 +43,10 @@ void trap_sync(struct trap_frame *tf)
 	if (ec == EC_BRK64 && ESR_IMM16(tf->esr) == PANIC_BRK_IMM)
 		die(tf, NULL); /* panic(): the message is already stored */
 
-	if (is_abort(ec) && c && stack_fault_handler && stack_fault_handler(tf))
+	/* acquire: pairs with exceptions_set_stack_fault */
+	bool (*on_stack_fault)(struct trap_frame *) =
+	    __atomic_load_n(&stack_fault_handler, __ATOMIC_ACQUIRE);
+	if (is_abort(ec) && c && on_stack_fault && on_stack_fault(tf))
 		return; /* not reached: the task was killed */
 	if (is_abort(ec) && c && c->current && stack_is_guard(tf->far))
 		die(tf, "stack overflow inside a critical section (interrupts masked): "

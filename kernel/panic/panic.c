@@ -97,14 +97,18 @@ static void (*describe_task)(const struct task *t, bool with_stack, char *buf, s
 void panic_set_task_describer(void (*describe)(const struct task *t, bool with_stack, char *buf,
 					       size_t n))
 {
-	describe_task = describe;
+	/* release: pairs with the acquire in task_words */
+	__atomic_store_n(&describe_task, describe, __ATOMIC_RELEASE);
 }
 
 /* "3 'name'" for a task, by the task system's describer. */
 static const char *task_words(const struct task *t, bool with_stack, char *buf, size_t n)
 {
-	if (describe_task)
-		describe_task(t, with_stack, buf, n);
+	/* acquire: the task system was set up before it registered */
+	void (*describe)(const struct task *, bool, char *, size_t) =
+	    __atomic_load_n(&describe_task, __ATOMIC_ACQUIRE);
+	if (describe)
+		describe(t, with_stack, buf, n);
 	else
 		ksnprintf(buf, n, "at %p", (const void *)t);
 	return buf;

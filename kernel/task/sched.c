@@ -42,6 +42,11 @@ struct runq {
 static struct runq runqs[MAX_CPUS];
 static const struct idle_work *idle_work; /* set once at boot, before any core idles */
 
+static const struct idle_work *get_idle_work(void)
+{
+	return __atomic_load_n(&idle_work, __ATOMIC_ACQUIRE); /* pairs with sched_set_idle_work */
+}
+
 static struct runq *rq(const struct cpu *c)
 {
 	return &runqs[c->id];
@@ -146,7 +151,8 @@ static bool any_work(struct cpu *me)
 			return true;
 	}
 	/* posted work (smp_call): its own IPI wakes us too, so a hint is enough */
-	return idle_work && idle_work->pending();
+	const struct idle_work *w = get_idle_work();
+	return w && w->pending();
 }
 
 /* Wake one idle core (other than `except`), if any, so that it steals work. */
@@ -248,7 +254,9 @@ static void after_switch(struct cpu *c, struct task *t)
 
 void sched_set_idle_work(const struct idle_work *work)
 {
-	idle_work = work;
+	/* release: the work's owner set up before registering is visible to a
+	 * core that sees the pointer (pairs with get_idle_work) */
+	__atomic_store_n(&idle_work, work, __ATOMIC_RELEASE);
 }
 
 void sched_run(void)
@@ -258,9 +266,10 @@ void sched_run(void)
 	for (;;) {
 		irq_enable(); /* take what is pending: ticks, wake-ups */
 		irq_disable();
-		if (idle_work && idle_work->pending()) {
+		const struct idle_work *w = get_idle_work();
+		if (w && w->pending()) {
 			irq_enable();
-			idle_work->run();
+			w->run();
 			continue;
 		}
 		struct task *t = rq_pop(c);
