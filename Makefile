@@ -78,7 +78,7 @@ LIBS := -Wl,--start-group -lc -lgcc -Wl,--end-group
 # over the board's defaults) and this board's own files are built.
 KERNEL_DIRS := $(filter-out kernel/boards/,$(wildcard kernel/*/))
 SRCS := $(wildcard boot/*.S boot/*.c $(addsuffix *.S,$(KERNEL_DIRS)) $(addsuffix *.c,$(KERNEL_DIRS)) \
-	gc/*.c tests/kernel/*.c) kernel/boards/board.c kernel/boards/bootinfo.c $(BOARD_SRCS)
+	gc/*.S gc/*.c tests/kernel/*.c) kernel/boards/board.c kernel/boards/bootinfo.c $(BOARD_SRCS)
 OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 # The built-in litmus suite: tests/litmus/*.litmus as C strings (kernel/litmus/suite.h).
 OBJS += $(B)/obj/gen/litmus_suite.o

@@ -9,18 +9,26 @@
  * removed it from the heap; shading the new value (Dijkstra's insertion
  * barrier) keeps an object alive that an already-scanned stack stores into
  * the heap.  Together they let each stack be scanned just once (gc.c).
- * Outside marking it costs masking interrupts, one load and a branch (the
- * mask is needed then too: see gc_write).
+ * Outside marking it costs one load, a branch and the store: gc/write.S,
+ * a restartable sequence, so that a stop can never come between the check
+ * and the store; only the marking path masks interrupts.
  */
 #include "gc/internal.h"
 #include "kernel/arch/arch.h"
+#include "kernel/irq/irq.h"
 
-void gc_write(void *slot, void *value)
+void gc_write_init(void)
+{
+	irq_add_restartable((uintptr_t)gc_write_seq, (uintptr_t)gc_write_seq_end);
+}
+
+/* The barrier was on: shade, then store, with interrupts masked. */
+static void write_slow(void *slot, void *value)
 {
 	uintptr_t *p = slot;
 	/* Masked: a stop-the-world cannot come between the check and the store,
-	 * so a store is either before stop 1 (the snapshot sees its result) or
-	 * fully under the barrier. */
+	 * so a store is either before stop 2 (fully under the barrier) or after
+	 * it (the check below sees the barrier off: marking is over). */
 	uint64_t flags = irq_save();
 	/* relaxed: barrier changes only while the world is stopped, and the
 	 * stop orders it for every core */
@@ -42,4 +50,10 @@ void gc_write(void *slot, void *value)
 	 * (a lock, or a release store of some flag) */
 	__atomic_store_n(p, (uintptr_t)value, __ATOMIC_RELAXED);
 	irq_restore(flags);
+}
+
+void gc_write(void *slot, void *value)
+{
+	if (gc_write_fast(slot, value, &gc.barrier))
+		write_slow(slot, value);
 }

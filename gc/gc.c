@@ -62,8 +62,9 @@
  *     pointer cannot escape to an unscanned stack and then vanish from the
  *     heap; shading the new one means a scanned stack cannot hide a white
  *     object in the heap.  So each stack is scanned once, at any moment
- *     during the mark, and never again.  gc_write masks interrupts, so a
- *     stop never splits the barrier's check from its store.
+ *     during the mark, and never again.  A stop never splits the
+ *     barrier's check from its store: outside marking gc_write is a
+ *     restartable sequence (gc/write.S), while marking it masks interrupts.
  *
  *   - Objects allocated while marking are black (marked at allocation).
  *
@@ -151,6 +152,7 @@ void gc_init(uint64_t heap_bytes)
 		return;
 	}
 	markq_init(&gc.queue, (void *)qmem, MARKQ_BYTES);
+	gc_write_init();
 	gc.auto_collect = true;
 	gc.trigger_bytes = TRIGGER_MIN;
 	gc.ready = true;
@@ -518,6 +520,25 @@ static uint64_t __attribute__((noinline)) rooted_cycle(void)
 	return n;
 }
 
+/* gc_set_cycle_observer's function, or NULL. */
+static void (*cycle_observer)(const struct gc_cycle_stats *s);
+
+void gc_set_cycle_observer(void (*fn)(const struct gc_cycle_stats *s))
+{
+	/* release: whatever fn reads that its installer set up before this is
+	 * visible to the collecting task that loads fn with acquire */
+	__atomic_store_n(&cycle_observer, fn, __ATOMIC_RELEASE);
+}
+
+static void tell_observer(const struct gc_cycle_stats *s)
+{
+	/* acquire: pairs with the release in gc_set_cycle_observer */
+	void (*fn)(const struct gc_cycle_stats *) =
+	    __atomic_load_n(&cycle_observer, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(s);
+}
+
 static uint64_t run_cycle(void)
 {
 	if (!gc.ready)
@@ -527,6 +548,7 @@ static uint64_t run_cycle(void)
 	uint64_t flags = spin_lock_irqsave(&stats_lock);
 	gc.history[n % GC_HISTORY] = gc.this_cycle;
 	spin_unlock_irqrestore(&stats_lock, flags);
+	tell_observer(&gc.this_cycle);
 	gc.trigger_bytes =
 	    gc.this_cycle.live_after * 2 > TRIGGER_MIN ? gc.this_cycle.live_after * 2 : TRIGGER_MIN;
 	sweep_wake();

@@ -143,6 +143,10 @@ bool gc_last_stats(struct gc_cycle_stats *s);
 bool gc_cycle_stats(uint64_t n, struct gc_cycle_stats *s);
 #define GC_HISTORY 64
 uint64_t gc_cycles(void);
+/* fn is called by the collecting task at the end of every cycle (before its
+ * sweep), for benchmarks that need every cycle's figures, not only the last
+ * GC_HISTORY.  One observer at a time; NULL removes it.  fn must not block. */
+void gc_set_cycle_observer(void (*fn)(const struct gc_cycle_stats *s));
 void gc_print_cycle(const struct gc_cycle_stats *s);
 void gc_print_stats(void);
 /* Median and maximum of each pause and each of its steps over n cycles. */

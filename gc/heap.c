@@ -27,25 +27,40 @@ static bool bit_get(const uint64_t *bits, uint64_t i)
 	return (__atomic_load_n(&bits[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
 }
 
-static void bit_set(uint64_t *bits, uint64_t i)
-{
-	/* relaxed atomic OR: markers set other bits of the same word at the same time */
-	__atomic_fetch_or(&bits[i / 64], 1ULL << (i % 64), __ATOMIC_RELAXED);
-}
-
 /* Set bit i; true if this call set it (it was clear). */
 static bool bit_test_and_set(uint64_t *bits, uint64_t i)
 {
 	uint64_t m = 1ULL << (i % 64);
-	/* relaxed atomic OR: as bit_set; exactly one of the setters that race
-	 * on the word sees the bit clear (heap_mark and black allocation) */
+	/* relaxed atomic OR: markers set other bits of the same word at the
+	 * same time; exactly one of the setters that race on the word sees the
+	 * bit clear (heap_mark and black allocation) */
 	return !(__atomic_fetch_or(&bits[i / 64], m, __ATOMIC_RELAXED) & m);
 }
 
 static void bit_clear(uint64_t *bits, uint64_t i)
 {
-	/* relaxed atomic AND: as bit_set; only called under the lock */
+	/* relaxed atomic AND: markers may set other bits of the word (mark bits) */
 	__atomic_fetch_and(&bits[i / 64], ~(1ULL << (i % 64)), __ATOMIC_RELAXED);
+}
+
+/*
+ * The alloc and noscan bitmaps are written only under the heap's lock, so
+ * their writers need no atomic read-modify-write (no exclusive pair, which
+ * costs an emulator dearly): a plain load and a single-copy-atomic store,
+ * and a lock-free reader sees the word before or after, never a mix.  The
+ * mark bits are different: markers set them without the lock
+ * (bit_test_and_set).
+ */
+static void bit_set_locked(uint64_t *bits, uint64_t i)
+{
+	/* relaxed: the lock orders writers; the store is single-copy atomic for readers */
+	__atomic_store_n(&bits[i / 64], bits[i / 64] | 1ULL << (i % 64), __ATOMIC_RELAXED);
+}
+
+static void bit_clear_locked(uint64_t *bits, uint64_t i)
+{
+	/* relaxed: as bit_set_locked */
+	__atomic_store_n(&bits[i / 64], bits[i / 64] & ~(1ULL << (i % 64)), __ATOMIC_RELAXED);
 }
 
 static uint64_t obj_bit(const struct span *s, uint32_t idx)
@@ -234,7 +249,7 @@ static bool span_sweep(struct heap *h, struct span *s, struct sweep_result *r)
 			bit_clear(h->mark_bits, b);
 			continue;
 		}
-		bit_clear(h->alloc_bits, b);
+		bit_clear_locked(h->alloc_bits, b);
 		s->nalloc--;
 		h->live_objects--;
 		h->live_bytes -= s->elemsize;
@@ -346,16 +361,16 @@ uintptr_t heap_alloc(struct heap *h, size_t size, unsigned flags)
 	if (c >= 0 && h->poison)
 		check_poison(h, obj, s->elemsize);
 	if (flags & GC_NOSCAN)
-		bit_set(h->noscan_bits, b);
+		bit_set_locked(h->noscan_bits, b);
 	else
-		bit_clear(h->noscan_bits, b);
+		bit_clear_locked(h->noscan_bits, b);
 	if (h->marking && bit_test_and_set(h->mark_bits, b))
 		h->black_bytes += s->elemsize; /* allocated black: this cycle keeps it */
 	/* Zero it before it is marked allocated: a marker that finds it through
 	 * a stale pointer must not scan old contents (it is black anyway while
 	 * marking, but the verifier scans every allocated object). */
 	memset((void *)obj, 0, s->elemsize);
-	bit_set(h->alloc_bits, b);
+	bit_set_locked(h->alloc_bits, b);
 	s->nalloc++;
 	h->live_objects++;
 	h->live_bytes += s->elemsize;

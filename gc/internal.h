@@ -69,6 +69,14 @@ struct gc_state {
 
 extern struct gc_state gc;
 
+/* barrier.c: register the write barrier's restartable sequence (gc_init) */
+void gc_write_init(void);
+/* write.S: store value into *slot and return 0 if *barrier is off; store
+ * nothing and return 1 if it is on.  [gc_write_seq, gc_write_seq_end) is the
+ * restartable sequence. */
+int gc_write_fast(void *slot, void *value, const bool *barrier);
+extern const char gc_write_seq[], gc_write_seq_end[];
+
 /* gc.c: the step of a pause that ends now (its time goes to gc.this_cycle.step_ns) */
 void gc_step_end(enum gc_step step);
 

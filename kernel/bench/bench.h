@@ -1,17 +1,37 @@
 /*
  * bench.h — benchmarks that print numbers (never pass/fail on speed):
- * bench.c (IPIs, traps, the stop) and gc.c (the collector's pauses against
- * the length of the task slice).  Run by run=bench and the shell's
- * "stw bench" and "gc bench".
+ * bench.c (IPIs, traps, the stop, task switches, the emulator loop and the
+ * table of them all), gc.c (the collector's pauses against the length of
+ * the task slice) and trees.c (binary-trees, the workload the peers run
+ * too).  Each prints a table for people and csv lines (csv.h) for
+ * tools/bench.  Run by run=bench, run=bench:NAME and the shell's "stw
+ * bench", "gc bench" and "gc bench trees".
  */
 #ifndef BENCH_H
 #define BENCH_H
 
-/* Every benchmark below, in turn; nonzero if one could not run. */
+/* Every benchmark marked "in all" in bench.c's table, in turn; nonzero if
+ * one could not run. */
 int bench_run(void);
+/* The benchmark called name (run=bench:NAME, but not trees: it takes
+ * parameters); unknown names are listed. */
+int bench_run_named(const char *name);
 /* n stops against one SGI round trip to every other core. */
 int stw_bench(unsigned n);
 /* Both pauses with 10, 1,000 and 100,000 tasks. */
 int gc_bench(void);
+
+#define TREES_MAX_WORKERS 64
+
+struct trees_params {
+	int depth; /* the deepest trees (at least 6) */
+	int long_depth; /* the tree kept alive throughout */
+	unsigned workers; /* tasks building trees, one pinned to each core in turn */
+};
+#define TREES_DEFAULT_DEPTH 16
+#define TREES_LEAST_DEPTH   6 /* a smaller depth is raised to this, as the peers do */
+/* binary-trees (trees.c).  Nonzero if a check failed or the heap ran out.
+ * (run=bench:trees takes p from the boot arguments depth=, long=, workers=.) */
+int trees_bench(const struct trees_params *p);
 
 #endif

@@ -12,6 +12,7 @@
 #include "gc/gc.h"
 #include "kernel/arch/timer.h"
 #include "kernel/bench/bench.h"
+#include "kernel/bench/csv.h"
 #include "kernel/drivers/console.h"
 #include "kernel/lib/stats.h"
 #include "kernel/stw/stop.h"
@@ -71,13 +72,19 @@ static uint64_t bench_length(size_t len)
 		p1[k] = s.stop1_ns;
 		p2[k] = s.stop2_ns; /* nor does stop 2 walk the tasks */
 		copy[k] = copy_pause();
+		csv_row("gc_pauses", "%zu,%llu,1,%llu", len, (unsigned long long)s.cycle,
+			(unsigned long long)s.stop1_ns);
+		csv_row("gc_pauses", "%zu,%llu,2,%llu", len, (unsigned long long)s.cycle,
+			(unsigned long long)s.stop2_ns);
 	}
 	uint64_t m1 = median(p1, BENCH_CYCLES); /* p1 is sorted from here on */
+	uint64_t max1 = stats_percentile(p1, BENCH_CYCLES, 100);
+	uint64_t m2 = median(p2, BENCH_CYCLES), mc = median(copy, BENCH_CYCLES);
 	kprintf("  %-7zu  %8llu us    %8llu us    %8llu us    %8llu us\n", len,
-		(unsigned long long)(m1 / 1000),
-		(unsigned long long)(stats_percentile(p1, BENCH_CYCLES, 100) / 1000),
-		(unsigned long long)(median(p2, BENCH_CYCLES) / 1000),
-		(unsigned long long)(median(copy, BENCH_CYCLES) / 1000));
+		(unsigned long long)(m1 / 1000), (unsigned long long)(max1 / 1000),
+		(unsigned long long)(m2 / 1000), (unsigned long long)(mc / 1000));
+	csv_row("gc_tasks", "%zu,%d,%llu,%llu,%llu,%llu", len, BENCH_CYCLES, (unsigned long long)m1,
+		(unsigned long long)max1, (unsigned long long)m2, (unsigned long long)mc);
 	return m1;
 }
 
@@ -90,6 +97,9 @@ int gc_bench(void)
 		BENCH_CYCLES);
 	kprintf(
 	    "  tasks    stop1 median   stop1 max   stop2 median   copy-the-slice pause (median)\n");
+	csv_header("gc_pauses", "tasks,cycle,stop,pause_ns");
+	csv_header("gc_tasks", "tasks,cycles,stop1_median_ns,stop1_max_ns,stop2_median_ns,"
+			       "copy_median_ns");
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		size_t len = grow_slice(sizes[i]);
 		if (!len) {

@@ -10,6 +10,7 @@
  */
 #include "kernel/init/actions.h"
 #include "gc/gc.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/bench/bench.h"
 #include "kernel/demos/demos.h"
 #include "kernel/drivers/console.h"
@@ -68,6 +69,21 @@ static int run_bench(const char *arg)
 	return bench_run();
 }
 
+/* bench:trees takes its parameters from depth=, long= and workers=. */
+static int run_bench_named(const char *name)
+{
+	if (strcmp(name, "trees") != 0)
+		return bench_run_named(name);
+	unsigned depth = bootarg_number("depth", TREES_DEFAULT_DEPTH, 1, 23);
+	unsigned long_dflt = depth < TREES_LEAST_DEPTH ? TREES_LEAST_DEPTH : depth;
+	struct trees_params p = {
+	    .depth = (int)depth,
+	    .long_depth = (int)bootarg_number("long", long_dflt, 0, 24),
+	    .workers = bootarg_number("workers", (unsigned)cpus_online(), 1, TREES_MAX_WORKERS),
+	};
+	return trees_bench(&p);
+}
+
 static int run_shell(const char *arg)
 {
 	(void)arg;
@@ -111,6 +127,7 @@ static const struct action actions[] = {
     {"gcstress", false, run_gcstress},
     {"allgs", false, run_allgs},
     {"bench", false, run_bench},
+    {"bench", true, run_bench_named},
     {"shell", false, run_shell},
     {"crash", true, crash_run},
     {"litmus", false, run_litmus_suite},
@@ -144,7 +161,8 @@ static int run_one(const char *word)
 	if (a && (!a->takes_arg || *arg))
 		return a->run(arg);
 	kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, gcstress, allgs, "
-		"bench, shell, crash:<kind>, litmus[:PATH], litmus-bench, lesson:<N> or lessons)\n",
+		"bench, bench:<name>, shell, crash:<kind>, litmus[:PATH], litmus-bench, lesson:<N> "
+		"or lessons)\n",
 		word);
 	return 1;
 }

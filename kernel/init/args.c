@@ -11,6 +11,9 @@
 #include "kernel/drivers/console.h"
 #include "kernel/firmware/bootargs.h"
 #include "kernel/firmware/power.h"
+#include "kernel/irq/ipi.h"
+#include "kernel/mm/page.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/stw/stop.h"
 
 #include <string.h>
@@ -33,6 +36,9 @@ static const char *const known_keys[] = {
     "litmus", /* the litmus runner's default options, e.g. "-s 500 -r 100" */
     "host", /* the machine QEMU runs on (uname -m), for the litmus log's header */
     "quick", /* run=lesson:N, run=lessons: 1 for short runs (the test suite's) */
+    "depth", /* run=bench:trees: the deepest trees (default 16) */
+    "long", /* run=bench:trees: the long-lived tree's depth (default: depth) */
+    "workers", /* run=bench:trees: tasks building trees (default: one per core) */
     NULL,
 };
 

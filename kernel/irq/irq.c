@@ -20,6 +20,12 @@ const struct irqchip *irqchip;
 static irq_handler_fn handlers[IRQ_MAX];
 static irq_entry_hook_fn entry_hook;
 
+/* The restartable sequences; restartable[0..nrestartable) are complete. */
+static struct {
+	uintptr_t start, end;
+} restartable[IRQ_RESTARTABLE_MAX];
+static int nrestartable;
+
 int irq_init(const struct irqchip *chip, const struct boot_info *bi)
 {
 	irqchip = chip;
@@ -62,6 +68,36 @@ void irq_set_entry_hook(irq_entry_hook_fn fn)
 	__atomic_store_n(&entry_hook, fn, __ATOMIC_RELEASE);
 }
 
+int irq_add_restartable(uintptr_t start, uintptr_t end)
+{
+	int n = nrestartable; /* registered at boot, one core: no race */
+	if (n == IRQ_RESTARTABLE_MAX || start >= end) {
+		kprintf("irq: cannot add the restartable sequence [%#lx, %#lx): %s\n",
+			(unsigned long)start, (unsigned long)end,
+			start >= end ? "it is empty" : "the table is full");
+		return -1;
+	}
+	restartable[n].start = start;
+	restartable[n].end = end;
+	/* release: the entry above is written before trap_irq, which loads the
+	 * count with acquire, can see it counted */
+	__atomic_store_n(&nrestartable, n + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool irq_restart_sequence(struct trap_frame *tf)
+{
+	/* acquire: pairs with irq_add_restartable's release: the entries below
+	 * the count are complete */
+	int n = __atomic_load_n(&nrestartable, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n; i++)
+		if (tf->elr >= restartable[i].start && tf->elr < restartable[i].end) {
+			tf->elr = restartable[i].start;
+			return true;
+		}
+	return false;
+}
+
 void irq_enable_spi(int irq)
 {
 	if (irqchip && irq >= GIC_FIRST_SPI && irq < IRQ_MAX)
@@ -71,6 +107,7 @@ void irq_enable_spi(int irq)
 void trap_irq(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
+	irq_restart_sequence(tf); /* first: the hook and the handlers see where we resume */
 	/* acquire: pairs with irq_set_entry_hook's release */
 	irq_entry_hook_fn hook = __atomic_load_n(&entry_hook, __ATOMIC_ACQUIRE);
 	if (hook)

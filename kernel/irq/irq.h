@@ -12,7 +12,10 @@
  *                                the UART's receive);
  *   ipi_register(ipi, fn)        an SGI's handler (ipi.h: stop, panic);
  *   irq_set_entry_hook(fn)       run first on every interrupt, with the
- *                                interrupted PC (the stop's heartbeat).
+ *                                interrupted PC (the stop's heartbeat);
+ *   irq_add_restartable(lo, hi)  a restartable sequence: an interrupt
+ *                                taken inside it resumes at its start (the
+ *                                collector's write barrier, gc/write.S).
  * Each must be registered before its interrupt can arrive: boot_main does
  * the timer, stw_init and panic_init before the boot core unmasks interrupts
  * and before any other core starts; a driver before it enables its SPI.
@@ -20,6 +23,7 @@
 #ifndef IRQ_H
 #define IRQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "kernel/firmware/dtinfo.h"
 
@@ -68,5 +72,21 @@ void irq_enable_spi(int irq);
  * interrupted PC (NULL: nothing). */
 typedef void (*irq_entry_hook_fn)(uint64_t pc);
 void irq_set_entry_hook(irq_entry_hook_fn fn);
+
+/*
+ * A restartable sequence, [start, end): a few instructions whose only effect
+ * is a store at their very end.  An interrupt taken inside it (its return
+ * address at or after start, before end) returns to start instead, so the
+ * sequence runs again from the top with what the interrupt changed (a
+ * stop-the-world that turned the write barrier on) in view.  This is Linux's
+ * rseq and Go's "unsafe points" in one: the sequence never needs to mask
+ * interrupts.  Register at boot, before the code can run; at most
+ * IRQ_RESTARTABLE_MAX.  Returns 0, or -1 with a message.
+ */
+#define IRQ_RESTARTABLE_MAX 4
+int irq_add_restartable(uintptr_t start, uintptr_t end);
+/* If tf's return address lies inside a restartable sequence, move it to the
+ * sequence's start; true if it did.  trap_irq calls it first. */
+bool irq_restart_sequence(struct trap_frame *tf);
 
 #endif

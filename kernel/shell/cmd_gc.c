@@ -8,6 +8,7 @@
  * is gc=racy at boot, "gc inject off" is inject=off (or its alias none).
  */
 #include "gc/gc.h"
+#include "kernel/arch/cpu.h"
 #include "kernel/bench/bench.h"
 #include "kernel/drivers/console.h"
 #include "kernel/shell/commands.h"
@@ -30,6 +31,8 @@ static const char *const usage_head[] = {
 };
 static const char *const usage_tail[] = {
     "  gc bench                both pauses with 10, 1,000 and 100,000 tasks",
+    "  gc bench trees [D [L [W]]]  binary-trees: max depth D (16), a tree of depth L",
+    "                          (D) kept alive, W workers (one per core)",
     NULL,
 };
 
@@ -92,6 +95,26 @@ static int stress(int argc, char **argv)
 	return gc_stress((unsigned)n, false);
 }
 
+/* "gc bench trees [DEPTH [LONG [WORKERS]]]" */
+static int trees(int argc, char **argv)
+{
+	unsigned long long v[3] = {TREES_DEFAULT_DEPTH, 0, (unsigned long long)cpus_online()};
+	static const unsigned long long most[3] = {23, 24, TREES_MAX_WORKERS};
+	for (int i = 3; i < argc; i++)
+		if (!bootargs_parse_u64(argv[i], &v[i - 3]) || v[i - 3] > most[i - 3] ||
+		    (i != 4 && v[i - 3] == 0)) {
+			kprintf(
+			    "gc bench trees: '%s': expected DEPTH (1-23), LONG (0-24) and WORKERS "
+			    "(1-%d)\n",
+			    argv[i], TREES_MAX_WORKERS);
+			return 1;
+		}
+	if (argc < 5) /* LONG not given: the (raised) depth */
+		v[1] = v[0] < TREES_LEAST_DEPTH ? TREES_LEAST_DEPTH : v[0];
+	struct trees_params p = {(int)v[0], (int)v[1], (unsigned)v[2]};
+	return trees_bench(&p);
+}
+
 /* "gc <setting> <word>": set it and say what it is now. */
 static int change_setting(const struct gc_setting *s, int argc, char **argv)
 {
@@ -129,6 +152,8 @@ int cmd_gc(int argc, char **argv)
 		return stress(argc, argv);
 	if (strcmp(sub, "bench") == 0 && argc == 2)
 		return gc_bench();
+	if (strcmp(sub, "bench") == 0 && argc <= 6 && strcmp(argv[2], "trees") == 0)
+		return trees(argc, argv);
 	print_usage();
 	return strcmp(sub, "help") == 0 && argc == 2 ? 0 : 1;
 }

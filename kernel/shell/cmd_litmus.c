@@ -21,6 +21,7 @@
 #include "kernel/shell/input.h"
 #include "kernel/shell/commands.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/bench/csv.h"
 #include "kernel/drivers/semihost.h"
 #include "kernel/arch/timer.h"
 
@@ -507,6 +508,7 @@ static int run_bench(void)
 	struct litmus_params p = *defaults();
 	kprintf("litmus bench: %d cores online; %s\n", cpus_online(),
 		litmus_on_qemu() ? "QEMU" : "hardware");
+	csv_header("litmus_rate", "test,threads,barrier,cores,iterations,ns,iterations_per_s");
 	for (unsigned i = 0; i < sizeof bench_tests / sizeof bench_tests[0]; i++) {
 		struct litmus_error e;
 		char msg[200];
@@ -547,6 +549,12 @@ static int run_bench(void)
 			uint64_t pos, neg;
 			litmus_count(&test, &result, &pos, &neg);
 			print_rate(what, &result, pos);
+			uint64_t ns = ticks_to_ns(result.ticks);
+			csv_row(
+			    "litmus_rate", "%s,%d,%s,%d,%llu,%llu,%llu", test.name, test.nthreads,
+			    syncs[sync], cpus_online(), (unsigned long long)result.iterations,
+			    (unsigned long long)ns,
+			    (unsigned long long)(ns ? result.iterations * 1000000000ULL / ns : 0));
 			litmus_result_free(&result);
 		}
 	}
