@@ -414,6 +414,7 @@ static void stop1(void)
 	}
 	gc_step_end(GC_S1_CHECK);
 	heap_begin_mark(&gc.heap); /* allocate black from now on */
+	gc_caches_keep(); /* and what the cores' caches will hand out */
 	mark_prepare_roots();
 	/* relaxed stores: the restart of the world publishes them to every core
 	 * (each parked core leaves its handler after the owner's release) */
@@ -620,7 +621,9 @@ void *gc_alloc(size_t size, unsigned flags)
 		kprintf("gc: gc_alloc(%zu) but there is no heap\n", size);
 		return NULL;
 	}
-	uintptr_t p = heap_alloc(&gc.heap, size, flags);
+	uintptr_t p = (uintptr_t)gc_cache_alloc(size, flags);
+	if (!p)
+		p = heap_alloc(&gc.heap, size, flags);
 	if (gc.heap.poison)
 		poison_check();
 	/* Out of room: collect and retry, if this is a task that may block

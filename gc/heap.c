@@ -51,15 +51,9 @@ static void bit_clear(uint64_t *bits, uint64_t i)
  * mark bits are different: markers set them without the lock
  * (bit_test_and_set).
  */
-static void bit_set_locked(uint64_t *bits, uint64_t i)
-{
-	/* relaxed: the lock orders writers; the store is single-copy atomic for readers */
-	__atomic_store_n(&bits[i / 64], bits[i / 64] | 1ULL << (i % 64), __ATOMIC_RELAXED);
-}
-
 static void bit_clear_locked(uint64_t *bits, uint64_t i)
 {
-	/* relaxed: as bit_set_locked */
+	/* relaxed: the lock orders writers; the store is single-copy atomic for readers */
 	__atomic_store_n(&bits[i / 64], bits[i / 64] & ~(1ULL << (i % 64)), __ATOMIC_RELAXED);
 }
 
@@ -330,6 +324,43 @@ static struct span *class_span(struct heap *h, int c, struct sweep_result *r)
 	return s;
 }
 
+/*
+ * Hand out the free slots of mask: the slots first + i of s for every bit i
+ * of mask, all in one 64-bit word of the bitmaps.  Under the lock.
+ */
+static void take_slots(struct heap *h, struct span *s, uint32_t first, uint64_t mask,
+		       unsigned flags)
+{
+	uint64_t word = obj_bit(s, first) / 64;
+	unsigned n = (unsigned)__builtin_popcountll(mask);
+	for (uint64_t m = mask; m; m &= m - 1) {
+		uintptr_t obj =
+		    s->base + (uintptr_t)(first + (uint32_t)__builtin_ctzll(m)) * s->elemsize;
+		if (s->sizeclass >= 0 && h->poison)
+			check_poison(h, obj, s->elemsize);
+		/* Zero it before it is marked allocated: a marker that finds it
+		 * through a stale pointer must not scan old contents (it is black
+		 * anyway while marking, but the verifier scans every allocated
+		 * object). */
+		memset((void *)obj, 0, s->elemsize);
+	}
+	uint64_t noscan = h->noscan_bits[word];
+	/* relaxed: under the lock, the only writers; single-copy atomic for readers */
+	__atomic_store_n(&h->noscan_bits[word], flags & GC_NOSCAN ? noscan | mask : noscan & ~mask,
+			 __ATOMIC_RELAXED);
+	if (h->marking) {
+		/* relaxed atomic OR: markers set other mark bits of the word at the
+		 * same time; the bits this call set are allocated black */
+		uint64_t was = __atomic_fetch_or(&h->mark_bits[word], mask, __ATOMIC_RELAXED);
+		h->black_bytes += (uint64_t)__builtin_popcountll(mask & ~was) * s->elemsize;
+	}
+	/* relaxed: as the noscan word above */
+	__atomic_store_n(&h->alloc_bits[word], h->alloc_bits[word] | mask, __ATOMIC_RELAXED);
+	s->nalloc += n;
+	h->live_objects += n;
+	h->live_bytes += (uint64_t)n * s->elemsize;
+}
+
 uintptr_t heap_alloc(struct heap *h, size_t size, unsigned flags)
 {
 	if (size == 0)
@@ -356,26 +387,42 @@ uintptr_t heap_alloc(struct heap *h, size_t size, unsigned flags)
 		spin_unlock_irqrestore(&h->lock, irq);
 		return 0;
 	}
-	uint64_t b = obj_bit(s, idx);
+	take_slots(h, s, idx & ~63u, 1ULL << (idx % 64), flags);
 	uintptr_t obj = s->base + (uintptr_t)idx * s->elemsize;
-	if (c >= 0 && h->poison)
-		check_poison(h, obj, s->elemsize);
-	if (flags & GC_NOSCAN)
-		bit_set_locked(h->noscan_bits, b);
-	else
-		bit_clear_locked(h->noscan_bits, b);
-	if (h->marking && bit_test_and_set(h->mark_bits, b))
-		h->black_bytes += s->elemsize; /* allocated black: this cycle keeps it */
-	/* Zero it before it is marked allocated: a marker that finds it through
-	 * a stale pointer must not scan old contents (it is black anyway while
-	 * marking, but the verifier scans every allocated object). */
-	memset((void *)obj, 0, s->elemsize);
-	bit_set_locked(h->alloc_bits, b);
-	s->nalloc++;
-	h->live_objects++;
-	h->live_bytes += s->elemsize;
 	spin_unlock_irqrestore(&h->lock, irq);
 	return obj;
+}
+
+bool heap_refill(struct heap *h, int c, unsigned flags, struct heap_cache *k)
+{
+	uint64_t irq = spin_lock_irqsave(&h->lock);
+	struct span *s = class_span(h, c, NULL);
+	if (s) {
+		uint32_t first = (uint32_t)span_find_free(h, s) & ~63u;
+		uint32_t left = s->nelems - first;
+		uint64_t valid = left >= 64 ? ~0ULL : (1ULL << left) - 1;
+		uint64_t bit = obj_bit(s, first);
+		uint64_t mask = ~h->alloc_bits[bit / 64] & valid;
+		take_slots(h, s, first, mask, flags);
+		s->hint = first + 64; /* every slot before it is taken now */
+		k->base = s->base + (uintptr_t)first * s->elemsize;
+		k->size = s->elemsize;
+		k->bit = bit;
+		k->mask = mask; /* masked: no stop sees the cache half filled */
+	}
+	spin_unlock_irqrestore(&h->lock, irq);
+	return s != NULL;
+}
+
+void heap_keep_cached(struct heap *h, const struct heap_cache *k)
+{
+	if (!k->mask)
+		return;
+	uint64_t irq = spin_lock_irqsave(&h->lock);
+	/* relaxed atomic OR: as take_slots' black allocation */
+	uint64_t was = __atomic_fetch_or(&h->mark_bits[k->bit / 64], k->mask, __ATOMIC_RELAXED);
+	h->black_bytes += (uint64_t)__builtin_popcountll(k->mask & ~was) * k->size;
+	spin_unlock_irqrestore(&h->lock, irq);
 }
 
 /* ---- the marker's side ---- */

@@ -105,12 +105,32 @@ struct heap {
 
 extern const uint32_t heap_class_size[HEAP_NCLASSES];
 
+/*
+ * A per-core allocation cache (gc/cache.c): free slots of one 64-slot word
+ * of a span, taken from the heap at once and handed out one by one without
+ * the lock.  The slots of mask are allocated, zeroed and counted live; slot
+ * i of the word is at base + i * size.
+ */
+struct heap_cache {
+	uint64_t mask; /* slots not handed out yet */
+	uintptr_t base; /* the word's first slot */
+	uint64_t size; /* bytes per slot */
+	uint64_t bit; /* the word's first slot's bit in the bitmaps */
+};
+
 /* Set up a heap in [base, base + size) (page aligned).  Returns 0, or -1 if
  * the region is too small to hold its own metadata and one span. */
 int heap_init(struct heap *h, uintptr_t base, size_t size);
 
 /* A zeroed object of at least size bytes, or 0 if no page is left. */
 uintptr_t heap_alloc(struct heap *h, size_t size, unsigned flags);
+/* Fill an empty cache with every free slot of one word of a span of class c
+ * (allocated as heap_alloc would, black while marking).  false if the heap
+ * has no room. */
+bool heap_refill(struct heap *h, int c, unsigned flags, struct heap_cache *k);
+/* Mark k's slots black (between heap_begin_mark and the restart of the
+ * world): a slot handed out while marking must be black. */
+void heap_keep_cached(struct heap *h, const struct heap_cache *k);
 
 /* The object containing addr (interior pointers count), or 0 if addr is not
  * inside an allocated object.  Lock-free: safe while others allocate. */

@@ -77,6 +77,13 @@ void gc_write_init(void);
 int gc_write_fast(void *slot, void *value, const bool *barrier);
 extern const char gc_write_seq[], gc_write_seq_end[];
 
+/* cache.c: per-core allocation caches */
+/* A small object from this core's cache (refilled from the heap when
+ * empty); NULL if size is not cached or the heap has no room. */
+void *gc_cache_alloc(size_t size, unsigned flags);
+/* Stop 1, after heap_begin_mark: every cached slot black. */
+void gc_caches_keep(void);
+
 /* gc.c: the step of a pause that ends now (its time goes to gc.this_cycle.step_ns) */
 void gc_step_end(enum gc_step step);
 

@@ -69,18 +69,34 @@ static int run_bench(const char *arg)
 	return bench_run();
 }
 
+/* One of bench:trees's boot arguments: *out is key's number, or dflt if it
+ * is not given; false, after saying why, if it is not a number in range
+ * (a benchmark does not run on a default the user did not ask for). */
+static bool trees_arg(const char *key, unsigned dflt, unsigned min, unsigned max, unsigned *out)
+{
+	const char *v = bootargs_get(&boot_args, key);
+	unsigned long long n = dflt;
+	if (v && (!bootargs_parse_u64(v, &n) || n < min || n > max)) {
+		kprintf("run: bench:trees: %s=%s: expected a number from %u to %u\n", key, v, min,
+			max);
+		return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
 /* bench:trees takes its parameters from depth=, long= and workers=. */
 static int run_bench_named(const char *name)
 {
 	if (strcmp(name, "trees") != 0)
 		return bench_run_named(name);
-	unsigned depth = bootarg_number("depth", TREES_DEFAULT_DEPTH, 1, 23);
-	unsigned long_dflt = depth < TREES_LEAST_DEPTH ? TREES_LEAST_DEPTH : depth;
-	struct trees_params p = {
-	    .depth = (int)depth,
-	    .long_depth = (int)bootarg_number("long", long_dflt, 0, 24),
-	    .workers = bootarg_number("workers", (unsigned)cpus_online(), 1, TREES_MAX_WORKERS),
-	};
+	unsigned depth, long_depth, workers;
+	if (!trees_arg("depth", TREES_DEFAULT_DEPTH, 1, 23, &depth) ||
+	    !trees_arg("long", depth < TREES_LEAST_DEPTH ? TREES_LEAST_DEPTH : depth, 0, 24,
+		       &long_depth) ||
+	    !trees_arg("workers", (unsigned)cpus_online(), 1, TREES_MAX_WORKERS, &workers))
+		return 1;
+	struct trees_params p = {(int)depth, (int)long_depth, workers};
 	return trees_bench(&p);
 }
 
