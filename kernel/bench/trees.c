@@ -27,7 +27,8 @@
  * records each one: the collector keeps only the last GC_HISTORY), the
  * median mark phase, and the peak of the heap: the most bytes allocated and
  * not yet swept, as sampled by the workers at each yield and by the
- * collector at the start of each cycle.
+ * collector at the start of each cycle.  The table of where each pause
+ * went, step by step (gc_print_pauses), is the profile of a pause.
  */
 #include "gc/gc.h"
 #include "kernel/arch/cpu.h"
@@ -62,12 +63,8 @@ struct trees_job {
 
 /* ---- every cycle's figures, recorded by the collecting task ---- */
 
-struct cycle_record {
-	uint64_t cycle, stop1_ns, stop2_ns, mark_ns, live_before;
-};
-
 /* malloc'd (the collector does not scan it: it holds no pointer). */
-static struct cycle_record *records;
+static struct gc_cycle_stats *records;
 static uint64_t nrecords; /* written by the observer only; read with acquire */
 static uint64_t cycles_missed; /* cycles past MAX_RECORDED */
 
@@ -78,8 +75,7 @@ static void record_cycle(const struct gc_cycle_stats *s)
 		cycles_missed++;
 		return;
 	}
-	records[n] =
-	    (struct cycle_record){s->cycle, s->stop1_ns, s->stop2_ns, s->mark_ns, s->live_before};
+	records[n] = *s;
 	/* release: the record above is complete before the reader, which loads
 	 * nrecords with acquire, reads it */
 	__atomic_store_n(&nrecords, n + 1, __ATOMIC_RELEASE);
@@ -257,7 +253,7 @@ static void report(struct trees_run *r, uint64_t wall_ns)
 	}
 	csv_header("trees_pauses", "cycle,stop,pause_ns");
 	for (uint64_t i = 0; i < n; i++) {
-		const struct cycle_record *c = &records[i];
+		const struct gc_cycle_stats *c = &records[i];
 		csv_row("trees_pauses", "%llu,1,%llu", (unsigned long long)c->cycle,
 			(unsigned long long)c->stop1_ns);
 		csv_row("trees_pauses", "%llu,2,%llu", (unsigned long long)c->cycle,
@@ -278,6 +274,8 @@ static void report(struct trees_run *r, uint64_t wall_ns)
 		cycles_missed ? " recorded (more ran)" : "", (unsigned long long)(s.max / 1000),
 		(unsigned long long)(s.median / 1000), (unsigned long long)(s.p99 / 1000),
 		(unsigned long long)(mark / 1000000), (unsigned long long)(r->peak_bytes >> 10));
+	if (n)
+		gc_print_pauses(records, n); /* where each pause's time went, step by step */
 	csv_header("trees", "depth,long,workers,cores,wall_ms,cycles,pause_max_us,pause_median_us,"
 			    "pause_p99_us,mark_median_ms,peak_heap_kib,checks");
 	csv_row("trees", "%d,%d,%u,%d,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%s", r->p.depth,
