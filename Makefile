@@ -83,7 +83,7 @@ OBJS := $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 # The built-in litmus suite: tests/litmus/*.litmus as C strings (kernel/litmus/suite.h).
 OBJS += $(B)/obj/gen/litmus_suite.o
 
-.PHONY: all kernel run test debug bench help setup check-tools host-test clean format \
+.PHONY: all kernel run test debug bench bench-peers help setup check-tools host-test clean format \
 	FORCE sdcard host-tools litmus lesson
 .DEFAULT_GOAL := all
 
@@ -231,9 +231,18 @@ $(HOST_TOOLS)/litmus-model: tools/litmus-model.c $(LITMUS_SRCS) $(wildcard kerne
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -o $@ tools/litmus-model.c \
 		$(LITMUS_SRCS)
 
+# The benchmarks (QEMU virt): CSV files, PNG plots and a table into build/bench/.
+# bench: allstop alone (tools/bench); bench-peers: binary-trees against Boehm
+# GC, malloc/free and Go under qemu-aarch64 (tools/bench-peers installs those
+# on first use, saying what).  BENCH_ARGS=--quick tries them small.
+BENCH_ARGS ?=
 bench: setup
 	@$(MAKE) --no-print-directory kernel
-	@$(QEMU) $(QEMU_ARGS) -append "run=bench,litmus-bench exit=semihost host=$(shell uname -m)"
+	@tools/bench --image $(B)/kernel.img $(BENCH_ARGS)
+
+bench-peers: setup
+	@$(MAKE) --no-print-directory kernel
+	@tools/bench-peers --image $(B)/kernel.img $(BENCH_ARGS)
 
 # The built-in litmus suite under QEMU (tools/litmus runs files of your own).
 litmus: setup
@@ -246,6 +255,25 @@ LESSON_ARGS = $(if $(filter all,$(N)),run=lessons,run=lesson:$(N)) exit=semihost
 lesson: setup
 	@$(MAKE) --no-print-directory kernel $(if $(BOARD_BOOTARGS_BUILTIN),BOOTARGS="$(LESSON_ARGS)")
 	@$(QEMU) $(QEMU_ARGS) -append "$(LESSON_ARGS)"
+
+# A traced run: the collector's churn for TRACE_CYCLES cycles on QEMU virt with
+# trace=on, dumped by semihosting to build/trace.json (open it in
+# ui.perfetto.dev), drawn by tools/trace-render to build/trace.png (GC cycle 2,
+# every core).  matplotlib is installed here only (tools/setup --plot).
+TRACE_CYCLES ?= 3
+TRACE_ARGS = trace=on run=gcstress,trace:build/trace.json cycles=$(TRACE_CYCLES) exit=semihost
+.PHONY: trace
+trace: setup
+	@test "$(BOARD)" = virt || { echo "trace: make trace boots QEMU virt (BOARD=$(BOARD): on a Pi use trace dump serial and tools/trace-decode, docs/tracing.md)"; exit 1; }
+	@$(MAKE) --no-print-directory kernel
+	@rm -f build/trace.json build/trace.png
+	@echo "trace: $(QEMU) $(QEMU_ARGS) -append \"$(TRACE_ARGS)\""
+	@$(QEMU) $(QEMU_ARGS) -append "$(TRACE_ARGS)"
+	@test -s build/trace.json || { echo "trace: QEMU left no build/trace.json (see above)"; exit 1; }
+	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || $(PYTHON) -c 'import matplotlib' 2>/dev/null || \
+	  { echo "trace: tools/trace-render needs python3-matplotlib: installing it (tools/setup --plot)"; tools/setup --plot; }
+	@tools/trace-render build/trace.json -o build/trace.png --cycle 2
+	@echo "trace: build/trace.json (ui.perfetto.dev -> Open trace file, or chrome://tracing) and build/trace.png"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -261,9 +289,11 @@ help:
 	@echo "  make test       install what is missing, run host tests and the QEMU test matrix"
 	@echo "  make            build build/BOARD/kernel.elf and the raw image"
 	@echo "  make debug      boot QEMU halted (-s -S) and attach gdb-multiarch with symbols"
-	@echo "  make bench      boot and run the benchmarks"
+	@echo "  make bench      allstop's benchmarks: CSV, plots and a table in build/bench/"
+	@echo "  make bench-peers  binary-trees against Boehm GC, malloc and Go (installs them once)"
 	@echo "  make litmus     boot QEMU and run the built-in litmus suite (tools/litmus FILE... for others)"
 	@echo "  make lesson N=3 boot QEMU and run weak-memory lesson 3 (1-9; N=all: every one)"
+	@echo "  make trace      boot QEMU with trace=on, a GC churn: build/trace.json (Perfetto) and build/trace.png"
 	@echo "  make host-test  only the host unit tests (ASan + UBSan)"
 	@echo "  make host-tools build/host-tools/litmus-model (the ARMv8 model; run it as tools/litmus-model)"
 	@echo "  make setup      install packages and build newlib (run by the targets above)"
@@ -280,5 +310,6 @@ help:
 	@echo "  CROSS_COMPILE=...  toolchain prefix (now $(CROSS_COMPILE))"
 	@echo "  QEMU=...           emulator binary (now $(QEMU))"
 	@echo "  TEST_ARGS=...      passed to tests/run.py (e.g. --quick, --only host)"
+	@echo "  BENCH_ARGS=...     passed to tools/bench and tools/bench-peers (e.g. --quick)"
 	@echo "  BUILD=dir          build directory (default build/BOARD)"
 	@echo "  V=1                show the commands"

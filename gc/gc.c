@@ -100,6 +100,7 @@
 #include "kernel/panic/panic.h"
 #include "kernel/stw/stop.h"
 #include "kernel/arch/timer.h"
+#include "kernel/trace/trace.h"
 
 #include <setjmp.h>
 #include <stdlib.h>
@@ -393,6 +394,7 @@ static uint64_t steps_sum(enum gc_step first, enum gc_step last)
 
 static void stop1(void)
 {
+	trace_event(TR_GC_PHASE, (uint32_t)gc.cycle + 1, TRACE_GC_STOP1, 0);
 	step_begin();
 	stop_the_world("gc stop 1: snapshot");
 	gc_step_end(GC_S1_PARK);
@@ -423,11 +425,13 @@ static void stop1(void)
 	gc_step_end(GC_S1_ROOTS);
 	start_the_world();
 	gc_step_end(GC_S1_RELEASE);
+	trace_event(TR_GC_PHASE, (uint32_t)gc.cycle, TRACE_GC_ROOTS, 0);
 	gc.this_cycle.stop1_ns = steps_sum(GC_S1_PARK, GC_S1_RELEASE);
 }
 
 static void stop2(void)
 {
+	trace_event(TR_GC_PHASE, (uint32_t)gc.cycle, TRACE_GC_STOP2, 0);
 	step_begin();
 	stop_the_world("gc stop 2: mark termination");
 	gc_step_end(GC_S2_PARK);
@@ -455,6 +459,7 @@ static void stop2(void)
 	gc_step_end(GC_S2_FINISH);
 	start_the_world();
 	gc_step_end(GC_S2_RELEASE);
+	trace_event(TR_GC_PHASE, (uint32_t)gc.cycle, TRACE_GC_SWEEP, 0);
 	gc.this_cycle.stop2_ns = steps_sum(GC_S2_PARK, GC_S2_RELEASE);
 }
 
@@ -609,6 +614,7 @@ static void maybe_trigger(void)
 		return;
 	uint64_t flags = spin_lock_irqsave(&bg_lock);
 	if (!bg_wanted) {
+		trace_event(TR_ALLOC_SLOW, 0, TRACE_ALLOC_TRIGGER, 0);
 		bg_wanted = true;
 		task_wake_one(&bg_wait);
 	}
@@ -629,6 +635,7 @@ void *gc_alloc(size_t size, unsigned flags)
 	/* Out of room: collect and retry, if this is a task that may block
 	 * (not the collector itself, nothing masked). */
 	if (!p && task_current() && irqs_enabled() && !cycle_running_here()) {
+		trace_event(TR_ALLOC_SLOW, (uint32_t)size, TRACE_ALLOC_FULL, 0);
 		gc_collect();
 		p = heap_alloc(&gc.heap, size, flags);
 	}

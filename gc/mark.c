@@ -18,6 +18,7 @@
 #include "kernel/stw/stop.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/trap.h"
+#include "kernel/trace/trace.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -329,6 +330,8 @@ static bool mark_one_unit(void)
 		irq_restore(flags);
 		return true;
 	}
+	if (j == gc.njobs) /* the first to find no job left: the root jobs are over */
+		trace_event(TR_GC_PHASE, (uint32_t)gc.cycle, TRACE_GC_MARK, 0);
 	uintptr_t batch[BATCH];
 	size_t n = markq_pop(&gc.queue, batch, BATCH);
 	for (size_t i = 0; i < n; i++)
@@ -341,17 +344,21 @@ void mark_work(bool yield)
 {
 	/* relaxed: busy is a hint for when to stop the world; stop 2 does not rely on it */
 	__atomic_fetch_add(&gc.busy, 1, __ATOMIC_RELAXED);
+	trace_event(TR_MARK_BEGIN, (uint32_t)gc.cycle, 0, 0);
 	unsigned since_yield = 0;
 	while (mark_one_unit()) {
 		if (yield && ++since_yield >= YIELD_EVERY / BATCH) {
 			/* relaxed: busy is a hint (see mark_work's first line) */
 			__atomic_fetch_sub(&gc.busy, 1, __ATOMIC_RELAXED);
+			trace_event(TR_MARK_END, (uint32_t)gc.cycle, 0, 0);
 			task_yield(); /* cooperative: let this core's other tasks run */
+			trace_event(TR_MARK_BEGIN, (uint32_t)gc.cycle, 0, 0);
 			/* relaxed: the hint again, now that we hold work once more */
 			__atomic_fetch_add(&gc.busy, 1, __ATOMIC_RELAXED);
 			since_yield = 0;
 		}
 	}
+	trace_event(TR_MARK_END, (uint32_t)gc.cycle, 0, 0);
 	/* relaxed: the hint; mark_done reads the queue and the jobs, not only this */
 	__atomic_fetch_sub(&gc.busy, 1, __ATOMIC_RELAXED);
 }

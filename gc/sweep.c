@@ -8,6 +8,7 @@
 #include "gc/internal.h"
 #include "kernel/drivers/console.h"
 #include "kernel/arch/timer.h"
+#include "kernel/trace/trace.h"
 
 void gc_sweep_done(uint64_t n, uint64_t sweep_ns, uint64_t objects, uint64_t bytes);
 
@@ -24,6 +25,7 @@ static void finished(uint64_t n)
 	uint64_t objects = gc.heap.freed_objects, bytes = gc.heap.freed_bytes;
 	spin_unlock_irqrestore(&gc.heap.lock, flags);
 	gc_sweep_done(n, timer_ns() - sweep_started_ns, objects, bytes);
+	trace_event(TR_GC_PHASE, (uint32_t)n, TRACE_GC_OFF, 0);
 }
 
 static int64_t sweeper(void *arg)

@@ -18,6 +18,11 @@ Stages (each can be chosen with --only; each lives in tests/stage_<name>.py):
           only at stw_panic (and not for a core that is only slow)
   litmus  the litmus runner: the built-in suite on 2, 4, 8 cores and the Pis,
           litmus7's log format, tools/litmus, pasted tests
+  lessons the nine weak-memory lessons, short runs
+  bench   the allstop side of the benchmarks, briefly (binary-trees checks,
+          every csv figure a number), and the peer script's parsers
+  trace   the per-core tracer: traced churn runs' JSON (tracks, parks within
+          stops, stop order, time order), the serial framing, the PNG
 
 Every QEMU boot has a timeout, its full log is kept in build/test-logs/, and a
 failing boot prints the end of its log.  build/test-logs/checks.txt lists
@@ -36,6 +41,7 @@ import time
 sys.dont_write_bytecode = True  # the stage modules leave no tests/__pycache__ in the checkout
 
 import harness
+import stage_bench
 import stage_boot
 import stage_crash
 import stage_gc
@@ -46,6 +52,7 @@ import stage_litmus
 import stage_model
 import stage_pi
 import stage_style
+import stage_trace
 from harness import BUILD, LOGS, Results
 
 
@@ -66,6 +73,8 @@ STAGES = [
     ("crash", stage_crash.run, True),
     ("litmus", run_litmus, True),
     ("lessons", stage_lessons.run, True),
+    ("bench", stage_bench.run, True),
+    ("trace", stage_trace.run, True),
 ]
 STAGE_NAMES = [name for name, _, _ in STAGES]
 

@@ -13,11 +13,13 @@
 /* Operation numbers (Arm's "Semihosting for AArch32 and AArch64"). */
 #define SYS_OPEN  0x01
 #define SYS_CLOSE 0x02
+#define SYS_WRITE 0x05
 #define SYS_READ  0x06
 #define SYS_FLEN  0x0c
 #define SYS_ERRNO 0x13
 
 #define OPEN_MODE_RB 1 /* fopen's "rb" */
+#define OPEN_MODE_WB 5 /* fopen's "wb": create or truncate */
 
 static uint64_t call(uint64_t op, void *args)
 {
@@ -80,4 +82,30 @@ int semihost_read_file(const char *path, char *buf, size_t cap, size_t *len, cha
 	uint64_t close_args[1] = {(uint64_t)fd};
 	call(SYS_CLOSE, close_args);
 	return rc;
+}
+
+int semihost_open_write(const char *path)
+{
+	if (!semihost_available())
+		return -1;
+	uint64_t args[3] = {(uint64_t)(uintptr_t)path, OPEN_MODE_WB, strlen(path)};
+	int64_t fd = (int64_t)call(SYS_OPEN, args);
+	return fd < 0 ? -1 : (int)fd;
+}
+
+int semihost_write(int fd, const void *buf, size_t len)
+{
+	uint64_t args[3] = {(uint64_t)fd, (uint64_t)(uintptr_t)buf, len};
+	return call(SYS_WRITE, args) == 0 ? 0 : -1; /* it returns the bytes NOT written */
+}
+
+int semihost_close(int fd)
+{
+	uint64_t args[1] = {(uint64_t)fd};
+	return (int64_t)call(SYS_CLOSE, args) == 0 ? 0 : -1;
+}
+
+long long semihost_errno(void)
+{
+	return (long long)call(SYS_ERRNO, NULL);
 }

@@ -151,6 +151,7 @@ static const struct action actions[] = {
     {"litmus-bench", false, run_litmus_bench},
     {"lesson", true, run_lesson},
     {"lessons", false, run_lessons},
+    {"trace", true, trace_dump_action}, /* trace:PATH or trace:serial (cmd_trace.c) */
     {NULL, false, NULL},
 };
 
@@ -178,7 +179,7 @@ static int run_one(const char *word)
 		return a->run(arg);
 	kprintf("run: unknown action '%s' (expected test, test:<suite>, demo, gcstress, allgs, "
 		"bench, bench:<name>, shell, crash:<kind>, litmus[:PATH], litmus-bench, lesson:<N> "
-		"or lessons)\n",
+		"lessons or trace:<PATH|serial>)\n",
 		word);
 	return 1;
 }

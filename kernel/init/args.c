@@ -15,6 +15,7 @@
 #include "kernel/mm/page.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/stw/stop.h"
+#include "kernel/trace/trace.h"
 
 #include <string.h>
 
@@ -36,6 +37,8 @@ static const char *const known_keys[] = {
     "litmus", /* the litmus runner's default options, e.g. "-s 500 -r 100" */
     "host", /* the machine QEMU runs on (uname -m), for the litmus log's header */
     "quick", /* run=lesson:N, run=lessons: 1 for short runs (the test suite's) */
+    "trace", /* on (or 1): start the per-core tracer at boot; off (default) */
+    "tracebuf", /* the tracer's buffer: events per core (default 16384) */
     "depth", /* run=bench:trees: the deepest trees (default 16) */
     "long", /* run=bench:trees: the long-lived tree's depth (default: depth) */
     "workers", /* run=bench:trees: tasks building trees (default: one per core) */
@@ -111,5 +114,30 @@ void bootargs_apply_gc(void)
 		if (v && gc_setting_set(s->bootarg, v, err, sizeof err) != 0)
 			kprintf("bootargs: %s; keeping %s=%s\n", err, s->bootarg,
 				gc_setting_word(s));
+	}
+}
+
+/* The tracer: its buffers (tracebuf= events per core, for the cores that
+ * may run), and trace=on starts it here, so the trace begins at boot. */
+void bootargs_apply_trace(void)
+{
+	unsigned per = bootarg_number("tracebuf", TRACE_EVENTS_DEFAULT, 256, 1u << 22);
+	uint64_t bytes = (uint64_t)per * TRACE_EVENT_BYTES * (uint64_t)ncpus;
+	uint64_t mem = page_alloc((bytes + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE);
+	if (!mem) {
+		kprintf("trace: no memory for %u events per core (%llu KiB): no tracing\n", per,
+			(unsigned long long)(bytes >> 10));
+		return;
+	}
+	trace_init((void *)(uintptr_t)mem, bytes, ncpus);
+	trace_set_ipi_names(ipi_name);
+	const char *v = bootargs_get(&boot_args, "trace");
+	if (!v || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		return;
+	if (strcmp(v, "on") == 0 || strcmp(v, "1") == 0) {
+		trace_start();
+		kprintf("trace: on from boot, %u events per core on %d cores\n", per, ncpus);
+	} else {
+		kprintf("bootargs: trace=%s: expected on or off; tracing stays off\n", v);
 	}
 }

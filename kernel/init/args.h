@@ -14,5 +14,7 @@ unsigned bootarg_number(const char *key, unsigned dflt, unsigned min, unsigned m
 void bootargs_apply_stw(void);
 /* The collector's settings (gc/settings.c's table: gc=, inject=, gcverify=). */
 void bootargs_apply_gc(void);
+/* The tracer's buffers (tracebuf=) and trace=on. */
+void bootargs_apply_trace(void);
 
 #endif

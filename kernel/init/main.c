@@ -177,6 +177,7 @@ void boot_main(uint64_t dtb, int entry_el)
 	unsigned maxcpus = bootarg_number("maxcpus", (unsigned)ncpus, 1, (unsigned)ncpus);
 	if ((int)maxcpus < ncpus && boot_cpu_id < (int)maxcpus)
 		ncpus = (int)maxcpus;
+	bootargs_apply_trace(); /* buffers for the ncpus cores; trace=on starts it */
 
 	if (entry_el == 3) {
 		/* We were entered at EL3: nothing beneath us implements PSCI. */

@@ -10,6 +10,7 @@
 #include "kernel/drivers/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/arch/timer.h"
+#include "kernel/trace/trace.h"
 
 static const char *const names[IPI_COUNT] = {"wake", "call", "stop", "panic", "ping", "say"};
 
@@ -57,20 +58,27 @@ const char *ipi_name(int ipi)
 
 void ipi_send(int cpu, enum ipi ipi)
 {
-	if (irqchip && cpu >= 0 && cpu < ncpus)
+	if (irqchip && cpu >= 0 && cpu < ncpus) {
+		trace_ipi_send(1ULL << cpu, ipi); /* before the SGI: it leaves the flow id */
 		irqchip->send_sgi(1ULL << cpu, ipi);
+	}
 }
 
 void ipi_send_mask(uint64_t mask, enum ipi ipi)
 {
-	if (irqchip && mask)
+	if (irqchip && mask) {
+		trace_ipi_send(mask, ipi);
 		irqchip->send_sgi(mask, ipi);
+	}
 }
 
 void ipi_send_others(enum ipi ipi)
 {
-	if (irqchip)
+	if (irqchip) {
+		if (trace_on()) /* the mask only when tracing */
+			trace_emit_ipi_send(cpus_online_mask() & ~(1ULL << cpu_id()), ipi);
 		irqchip->send_sgi_others(ipi);
+	}
 }
 
 int64_t ipi_round_trip_ns(int cpu, uint64_t timeout_ns)
@@ -103,9 +111,11 @@ void ipi_handle(int sgi, struct trap_frame *tf)
 	__atomic_store_n(&c->ipi_count[sgi], c->ipi_count[sgi] + 1, __ATOMIC_RELEASE);
 	/* acquire: pairs with ipi_register's release */
 	ipi_handler_fn fn = __atomic_load_n(&handlers[sgi], __ATOMIC_ACQUIRE);
+	trace_ipi_take(sgi);
 	if (fn)
 		fn(tf);
 	else
 		kprintf("ipi: cpu%d: SGI %d (%s) has no handler registered\n", c->id, sgi,
 			ipi_name(sgi));
+	trace_event(TR_IPI_DONE, (uint32_t)sgi, 0, 0);
 }

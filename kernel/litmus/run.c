@@ -97,6 +97,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/arch/fault.h"
 #include "kernel/arch/trap.h"
+#include "kernel/trace/trace.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1116,7 +1117,9 @@ int litmus_run(const struct litmus_test *t, const struct litmus_params *p, struc
 			r->ncores = R->n;
 			memcpy(r->cores, chosen, sizeof chosen);
 		}
+		trace_event(TR_LITMUS_BEGIN, k, end, 0);
 		rc = run_batch(R, chosen, k, end, err, errlen);
+		trace_event(TR_LITMUS_END, k, end, 0);
 		if (rc == 0 && R->abort) {
 			describe_fault(R, err, errlen);
 			rc = -1;

@@ -29,5 +29,8 @@ int cmd_litmus(int argc, char **argv);
 int litmus_run_suite(void); /* run=litmus: the built-in suite */
 int litmus_run_path(const char *path); /* run=litmus:PATH (or @LIST) by semihosting */
 int litmus_run_bench(void); /* run=litmus-bench */
+/* cmd_trace.c */
+int cmd_trace(int argc, char **argv);
+int trace_dump_action(const char *path); /* run=trace:PATH (or trace:serial) */
 
 #endif

@@ -2,7 +2,7 @@
  * shell.c — the serial shell: a table of commands, and the read-eval loop.
  *
  * Each command family lives in its own file (cmd_system.c, cmd_tasks.c,
- * cmd_stw.c, cmd_gc.c, cmd_demo.c, cmd_litmus.c), declared in commands.h; a
+ * cmd_stw.c, cmd_gc.c, cmd_demo.c, cmd_litmus.c, cmd_trace.c), declared in commands.h; a
  * new command is one function there and one row here.  Lines come from the
  * line editor (line.c) and are split into words by parse.c.
  */
@@ -37,6 +37,7 @@ static const struct command commands[] = {
     {"lesson", "[N|all] [quick]", "the weak-memory lessons (alone: list them)", cmd_lesson},
     {"litmus", "[sub]", "litmus tests on the cores; litmus help: run, list, load, file",
      cmd_litmus},
+    {"trace", "[sub]", "the per-core tracer: on, off, status, dump [PATH|serial], cost", cmd_trace},
     {"uptime", "", "time since boot", cmd_uptime},
     {"panic", "", "panic on purpose, to see the report", cmd_panic},
     {"poweroff", "", "end the run (exit= decides how)", cmd_poweroff},

@@ -71,6 +71,7 @@
 #include "kernel/panic/panic.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/trap.h"
+#include "kernel/trace/trace.h"
 
 static int owner = -1;
 static uint64_t gen;
@@ -357,6 +358,7 @@ void stop_the_world(const char *reason)
 	uint64_t g = gen + 1; /* only the owner writes gen */
 	expected_acks = n; /* published by the release of gen below */
 	t_request = timer_count();
+	trace_event(TR_STW_REQUEST, (uint32_t)g, (uint64_t)(uintptr_t)reason, 0);
 	/* release: everything before the stop is visible to a core that reads
 	 * this gen in its handler (and the SGI is sent after a DSB) */
 	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
@@ -370,6 +372,7 @@ void stop_the_world(const char *reason)
 		wait_for_event_or_tick(&acks, n, true);
 	}
 	t_parked = timer_count();
+	trace_event(TR_STW_PARKED, (uint32_t)g, 0, 0);
 	if (w.next_warn_ns != warn_ns) /* we warned: say that it ended well */
 		kprintf("stop-the-world (%s): every core answered after %llu ms\n", reason,
 			ms(ticks_to_ns(t_parked - t_request)));
@@ -382,6 +385,7 @@ void start_the_world(void)
 	if (__atomic_load_n(&owner, __ATOMIC_RELAXED) != me->id) /* only we could have set it */
 		panic("start_the_world on cpu%d, which did not stop the world", me->id);
 	uint64_t g = gen;
+	trace_event(TR_STW_RELEASE, (uint32_t)g, 0, 0); /* before any core can leave */
 	/* release: the owner's work while stopped is visible to every core that
 	 * sees the release */
 	__atomic_store_n(&released, g, __ATOMIC_RELEASE);
@@ -394,6 +398,7 @@ void start_the_world(void)
 	while (__atomic_load_n(&acks, __ATOMIC_ACQUIRE) != 0)
 		wait_for_event_or_tick(&acks, 0, false);
 
+	trace_event(TR_STW_DONE, (uint32_t)g, 0, 0);
 	stw_stats_record(t_parked - t_request, t_release - t_request); /* still the owner */
 	/* release: the next owner's acquire sees this stop complete */
 	__atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
@@ -408,6 +413,7 @@ void stw_park(struct trap_frame *tf)
 	cpus[id].doing = "parked (world stopped)";
 	__atomic_store_n(&frames[id], tf, __ATOMIC_RELAXED); /* published by the increment */
 	__atomic_store_n(&parked_gen[id], g, __ATOMIC_RELEASE); /* for the watchdog */
+	trace_event(TR_STW_PARK, (uint32_t)g, 0, 0); /* before the owner can count us */
 	/* release: the frame (and everything this core did) is visible to the
 	 * owner once it counts us */
 	int now = __atomic_add_fetch(&acks, 1, __ATOMIC_RELEASE);
@@ -427,6 +433,7 @@ void stw_park(struct trap_frame *tf)
 		/* relaxed: a statistic; only this core writes it */
 		__atomic_store_n(&park_wakeups[id], park_wakeups[id] + 1, __ATOMIC_RELAXED);
 	}
+	trace_event(TR_STW_UNPARK, (uint32_t)g, 0, 0);
 	timer_tick_resume(tick); /* a tick missed while parked comes after the handler */
 	__atomic_store_n(&frames[id], NULL, __ATOMIC_RELAXED); /* before the decrement */
 	cpus[id].doing = was;

@@ -19,6 +19,7 @@
 #include "kernel/irq/ipi.h"
 #include "kernel/mm/stack.h"
 #include "kernel/arch/timer.h"
+#include "kernel/trace/trace.h"
 
 void switch_to(struct context *from, struct context *to);
 
@@ -299,8 +300,10 @@ void sched_run(void)
 		rq(c)->switches++;
 		c->current = t;
 		c->doing = t->name;
+		trace_event_name(TR_TASK_RUN, (uint32_t)t->id, t->name);
 		switch_to(&rq(c)->sched_ctx, &t->ctx);
 		/* t is off the core; we hold t->lock, interrupts masked */
+		trace_event(TR_TASK_OFF, (uint32_t)t->id, (uint64_t)t->state, 0);
 		c->current = NULL;
 		c->doing = "idle";
 		after_switch(c, t);

@@ -23,6 +23,7 @@
 #include "kernel/mm/stack.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/trap.h"
+#include "kernel/trace/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,7 @@ struct task *task_create_on(int cpu, bool pin, const char *name, int64_t (*fn)(v
 	t->ctx.sp = t->stack_hi;
 	__atomic_fetch_add(&n_created, 1, __ATOMIC_RELAXED); /* a statistic */
 	hook_created(t); /* the argument moves to a task the collector may not scan */
+	trace_event_name(TR_TASK_CREATE, (uint32_t)t->id, t->name);
 
 	uint64_t flags = spin_lock_irqsave(&t->lock);
 	/* The lock's release (and the run queue's) publish all of the above to
@@ -315,6 +317,7 @@ void task_exit(int64_t result)
 	if (!cur)
 		panic("task_exit outside a task (cpu%d)", cpu_id());
 	hook_result(result); /* the result moves out of our stack: shade it */
+	trace_event(TR_TASK_EXIT, (uint32_t)cur->id, 0, 0);
 	irq_disable();
 	spin_lock(&cur->lock);
 	cur->result = result;

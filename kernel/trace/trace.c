@@ -1,0 +1,705 @@
+/*
+ * trace.c — the per-core tracer: events from every core on one timeline,
+ * exported as Chrome trace-event JSON for Perfetto (ui.perfetto.dev).
+ *
+ * What is recorded.  Trace points in the lower layers (task switches and
+ * task creation/exit in kernel/task, IPIs sent and taken in kernel/irq, each
+ * stop's request, parks and release in kernel/stw, the collector's phases
+ * and mark workers in gc/, gc_alloc's slow path, litmus batches) call
+ * trace_event(kind, a, b, c) (trace.h).  Each event is 32 bytes: the system
+ * counter (CNTVCT, the same on every core), the kind, and three arguments.
+ *
+ * Buffers.  At boot the tracer gets one block of memory (trace_init; the
+ * size is tracebuf= events per core) and splits it into one bounded linear
+ * buffer per core.  A core writes only its own buffer, with its interrupts
+ * masked, so an interrupt on the same core cannot tear an event and nobody
+ * else ever writes it: no lock, no atomic read-modify-write.  The buffer is
+ * linear, not a ring: when it is full the NEWEST events are dropped and
+ * counted (dropped per core, shown by `trace status` and the dump), so a
+ * trace always has a complete beginning and every slice that was opened in
+ * it is either closed in it or cut at the end, never an end without a start.
+ *
+ * Sessions.  trace_start begins a new session (session + 1) and turns
+ * tracing on.  A core empties its own buffer the first time it records in a
+ * new session (it sees its buffer's session differ), so even the reset has a
+ * single writer: it zeroes its count, then stores the buffer's session with
+ * release.  The dumper reads only buffers of the current session: it loads
+ * the buffer's session with acquire, then its count.
+ *
+ * Ordering.  The writer fills event n, then stores count = n + 1 with
+ * release; the dumper loads count with acquire and reads events [0, count):
+ * every event it reads is complete.  The writer masks its interrupts for the
+ * few instructions of one event (unless they are masked already: in IPI
+ * handlers, the park and the scheduler they are).  trace_start stores the
+ * session and t0, then trace_enabled = 1 with release; trace_emit loads
+ * trace_enabled with acquire before it reads the session.  The trace points
+ * themselves read trace_enabled relaxed (one load and a branch when tracing
+ * is off); a core that sees it late only records its first events late.
+ *
+ * Export.  trace_stop, then trace_export_json merges the per-core buffers by
+ * timestamp (each buffer is in time order: one writer reading one counter)
+ * and writes Chrome's trace-event JSON:
+ *   - pid 0 "cores": one thread per online core (tid = core, thread_name
+ *     "cpuN"); task runs, IPI handlers, parks, each stop (on its owner) and
+ *     mark workers' stretches are B/E slices, properly nested because a core
+ *     records them in the order it runs them (the export drops an E whose B
+ *     was before the trace started, and closes at the end slices still open);
+ *   - IPIs: an "i" instant at the send and at the receipt, and a flow arrow
+ *     ("s" at the send, "f" at the handler's slice) for each target: the
+ *     sender leaves a flow id in a slot per (target, IPI) before raising the
+ *     SGI, and the handler reads it (coalesced IPIs show the last send);
+ *   - pid 1 "collector": the cycle's phases (stop 1, root jobs, mark, stop 2,
+ *     sweep) as "X" slices on one track, whichever core recorded them;
+ *   - otherData.allstop: cores, events, events dropped per core.
+ * Timestamps are microseconds since trace_start, with nanosecond decimals.
+ * dump.c writes the JSON to a host file by semihosting, or frames it on the
+ * console for tools/trace-decode (a board without semihosting).
+ */
+#include "kernel/trace/trace.h"
+#include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/arch/timer.h"
+#include "kernel/drivers/console.h"
+
+#include <string.h>
+
+struct trace_ev {
+	uint64_t ts; /* timer_count() */
+	uint32_t kind;
+	uint32_t a;
+	uint64_t b, c;
+};
+
+_Static_assert(sizeof(struct trace_ev) == TRACE_EVENT_BYTES, "trace.h's event size");
+
+/* One core's buffer: written only by that core (see the top). */
+struct trace_buf {
+	struct trace_ev *ev;
+	uint32_t cap; /* events */
+	uint32_t count; /* events recorded in this session: release by the writer */
+	uint32_t session; /* the session count belongs to */
+	uint32_t flow_seq; /* this core's IPI flow ids */
+	uint64_t dropped; /* events that did not fit, in this session */
+} __attribute__((aligned(64)));
+
+#define IPI_SLOTS 8 /* IPI kinds with a flow slot (kernel/irq/ipi.h has 6) */
+
+int trace_enabled __attribute__((aligned(64)));
+static uint32_t session;
+static uint64_t t0; /* the counter at trace_start */
+static struct trace_buf bufs[MAX_CPUS];
+static int nbufs;
+/* The flow id of the last IPI of each kind sent to each core. */
+static uint32_t flow_slot[MAX_CPUS][IPI_SLOTS];
+static const char *(*ipi_name_fn)(int ipi);
+
+void trace_init(void *mem, size_t bytes, int ncpu)
+{
+	/* at boot, before any other core runs: plain stores */
+	if (!mem || ncpu <= 0)
+		return;
+	if (ncpu > MAX_CPUS)
+		ncpu = MAX_CPUS;
+	size_t per = bytes / (size_t)ncpu / sizeof(struct trace_ev);
+	for (int i = 0; i < ncpu; i++) {
+		bufs[i].ev = (struct trace_ev *)mem + (size_t)i * per;
+		bufs[i].cap = (uint32_t)per;
+	}
+	nbufs = ncpu;
+}
+
+bool trace_ready(void)
+{
+	return nbufs > 0;
+}
+
+void trace_set_ipi_names(const char *(*name)(int ipi))
+{
+	ipi_name_fn = name; /* at boot, before tracing starts */
+}
+
+void trace_start(void)
+{
+	if (!nbufs)
+		return;
+	/* relaxed: published by the release of trace_enabled below */
+	__atomic_store_n(&session, session + 1, __ATOMIC_RELAXED);
+	t0 = timer_count(); /* likewise */
+	/* release: the session and t0 are visible to a core that sees tracing
+	 * on (pairs with the acquire in trace_emit) */
+	__atomic_store_n(&trace_enabled, 1, __ATOMIC_RELEASE);
+}
+
+void trace_stop(void)
+{
+	/* relaxed: an event a core records just after this is still complete
+	 * when the dumper reads it (its count's release orders it) */
+	__atomic_store_n(&trace_enabled, 0, __ATOMIC_RELAXED);
+}
+
+bool trace_running(void)
+{
+	return trace_on();
+}
+
+/* Claim the next slot of this core's buffer; interrupts are masked. */
+static struct trace_ev *slot(struct trace_buf *tb, uint32_t *n)
+{
+	/* relaxed: ordered after trace_enabled's acquire load (the caller's) */
+	uint32_t s = __atomic_load_n(&session, __ATOMIC_RELAXED);
+	if (tb->session != s) { /* a new session: empty our own buffer */
+		/* relaxed: both published by the release of the session below */
+		__atomic_store_n(&tb->count, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&tb->dropped, 0, __ATOMIC_RELAXED);
+		/* release: a dumper that sees the new session (acquire) sees the
+		 * emptied count, or a later one, never the last session's */
+		__atomic_store_n(&tb->session, s, __ATOMIC_RELEASE);
+	}
+	*n = tb->count; /* only this core writes it */
+	if (*n >= tb->cap) {
+		/* relaxed: a statistic; only this core writes it */
+		__atomic_store_n(&tb->dropped, tb->dropped + 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	return &tb->ev[*n];
+}
+
+/* The event at time ts (a counter value this core read). */
+static void record_at(uint64_t ts, enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+{
+	struct trace_buf *tb = &bufs[cpu_id()];
+	uint32_t n;
+	struct trace_ev *e = slot(tb, &n);
+	if (!e)
+		return;
+	e->ts = ts;
+	e->kind = kind;
+	e->a = a;
+	e->b = b;
+	e->c = c;
+	/* release: the event's fields are written before the dumper, which
+	 * loads count with acquire, can read them */
+	__atomic_store_n(&tb->count, n + 1, __ATOMIC_RELEASE);
+}
+
+static void record(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+{
+	record_at(timer_count(), kind, a, b, c);
+}
+
+/*
+ * One writer per buffer: no interrupt on this core may come between claiming
+ * a slot and publishing it.  Many trace points are in interrupt handlers or
+ * in the scheduler, already masked: there the mask is left alone (writing
+ * DAIF is the dearest part of an event under QEMU).
+ */
+static uint64_t mask_irqs(void)
+{
+	uint64_t flags = read_sysreg(daif);
+	if (!(flags & DAIF_I))
+		irq_disable();
+	return flags;
+}
+
+static void unmask_irqs(uint64_t flags)
+{
+	if (!(flags & DAIF_I))
+		irq_restore(flags);
+}
+
+void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+{
+	uint64_t flags = mask_irqs();
+	/* acquire: pairs with trace_start's release; the session is read after */
+	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE))
+		record(kind, a, b, c);
+	unmask_irqs(flags);
+}
+
+void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)
+{
+	uint64_t w[2] = {0, 0};
+	if (name)
+		strncpy((char *)w, name, sizeof w); /* 16 bytes, not terminated if full */
+	trace_emit(kind, a, w[0], w[1]);
+}
+
+void trace_emit_ipi_send(uint64_t mask, int ipi)
+{
+	uint64_t flags = mask_irqs();
+	/* acquire: as in trace_emit */
+	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE) && ipi >= 0 && ipi < IPI_SLOTS) {
+		/* The send's time is read before its id is left in the slots: a
+		 * target still taking an earlier IPI of this kind may read the new
+		 * id at once, and its receipt must not come before the send. */
+		uint64_t ts = timer_count();
+		int me = cpu_id();
+		uint32_t id = ((uint32_t)me << 24) | (++bufs[me].flow_seq & 0xffffff);
+		for (int i = 0; i < MAX_CPUS; i++)
+			if (mask & (1ULL << i))
+				/* relaxed: the irqchip issues a DSB before it raises the
+				 * SGI (ipi.c), so the target's handler reads this id */
+				__atomic_store_n(&flow_slot[i][ipi], id, __ATOMIC_RELAXED);
+		record_at(ts, TR_IPI_SEND, (uint32_t)ipi, mask, id);
+	}
+	unmask_irqs(flags);
+}
+
+void trace_emit_ipi_take(int ipi)
+{
+	uint64_t flags = mask_irqs();
+	/* acquire: as in trace_emit */
+	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE) && ipi >= 0 && ipi < IPI_SLOTS) {
+		/* relaxed: the sender's store came before its DSB and SGI, and
+		 * taking the interrupt came after (see trace_emit_ipi_send) */
+		uint32_t id = __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
+		record(TR_IPI_TAKE, (uint32_t)ipi, 0, id);
+	}
+	unmask_irqs(flags);
+}
+
+/* Events of core i in the current session (the dumper's view). */
+static uint32_t events_of(int i)
+{
+	if (i >= nbufs)
+		return 0;
+	/* acquire: pairs with the writer's release of its session: the count
+	 * read below is this session's (the reset, or a later release) */
+	if (__atomic_load_n(&bufs[i].session, __ATOMIC_ACQUIRE) != session)
+		return 0;
+	/* acquire: pairs with the writer's release of count: the events below
+	 * it are complete */
+	return __atomic_load_n(&bufs[i].count, __ATOMIC_ACQUIRE);
+}
+
+static uint64_t dropped_of(int i)
+{
+	if (i >= nbufs)
+		return 0;
+	/* acquire: as in events_of */
+	if (__atomic_load_n(&bufs[i].session, __ATOMIC_ACQUIRE) != session)
+		return 0;
+	/* relaxed: a statistic, written by core i alone */
+	return __atomic_load_n(&bufs[i].dropped, __ATOMIC_RELAXED);
+}
+
+void trace_get_status(struct trace_status *s)
+{
+	memset(s, 0, sizeof *s);
+	s->ncpu = nbufs;
+	s->capacity = nbufs ? bufs[0].cap : 0;
+	for (int i = 0; i < nbufs; i++) {
+		s->core_events[i] = events_of(i);
+		s->core_dropped[i] = dropped_of(i);
+		s->events += s->core_events[i];
+		s->dropped += s->core_dropped[i];
+	}
+}
+
+/* ---- export: Chrome trace-event JSON ---- */
+
+struct out {
+	trace_write_fn write;
+	void *ctx;
+	size_t len;
+	char buf[4096];
+};
+
+static void out_flush(struct out *o)
+{
+	if (o->len)
+		o->write(o->ctx, o->buf, o->len);
+	o->len = 0;
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	size_t n = strlen(s);
+	if (o->len + n > sizeof o->buf)
+		out_flush(o);
+	if (n > sizeof o->buf) {
+		o->write(o->ctx, s, n);
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+/* A JSON string's body: quotes, backslashes and control characters escaped. */
+static void escape(char *dst, size_t cap, const char *src, size_t srclen)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < srclen && src[i] && j + 7 < cap; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		if (ch == '"' || ch == '\\') {
+			dst[j++] = '\\';
+			dst[j++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			j += (size_t)ksnprintf(dst + j, cap - j, "\\u%04x", ch);
+		} else {
+			dst[j++] = (char)ch;
+		}
+	}
+	dst[j] = '\0';
+}
+
+/* "12.345" microseconds since t0, from a counter value. */
+static void fmt_ts(char *dst, size_t cap, uint64_t ts)
+{
+	uint64_t ns = ts > t0 ? ticks_to_ns(ts - t0) : 0;
+	ksnprintf(dst, cap, "%llu.%03llu", (unsigned long long)(ns / 1000),
+		  (unsigned long long)(ns % 1000));
+}
+
+static const char *ipi_str(int ipi)
+{
+	return ipi_name_fn ? ipi_name_fn(ipi) : "?";
+}
+
+static const char *const phase_names[TRACE_GC_NPHASES] = {
+    [TRACE_GC_OFF] = "idle",  [TRACE_GC_STOP1] = "stop 1", [TRACE_GC_ROOTS] = "root jobs",
+    [TRACE_GC_MARK] = "mark", [TRACE_GC_STOP2] = "stop 2", [TRACE_GC_SWEEP] = "sweep",
+};
+
+/* Chrome's colour names (Perfetto picks its own; tools/trace-render uses the
+ * category). */
+static const char *const phase_colours[TRACE_GC_NPHASES] = {
+    [TRACE_GC_OFF] = "grey",	    [TRACE_GC_STOP1] = "terrible",
+    [TRACE_GC_ROOTS] = "rail_load", [TRACE_GC_MARK] = "rail_animation",
+    [TRACE_GC_STOP2] = "terrible",  [TRACE_GC_SWEEP] = "rail_idle",
+};
+
+/* The export's state: which slices are open on each core. */
+#define MAX_DEPTH 16
+struct core_state {
+	uint8_t open[MAX_DEPTH]; /* the kinds that opened them */
+	int depth;
+	uint64_t last_ts;
+};
+
+struct exporter {
+	struct out o;
+	struct core_state cs[MAX_CPUS];
+	uint32_t pos[MAX_CPUS], count[MAX_CPUS];
+	int phase; /* the collector's current phase, and since when */
+	uint32_t phase_cycle;
+	uint64_t phase_ts;
+	uint64_t exported;
+	char line[512];
+	char name[128];
+	char ts[32];
+};
+
+static struct exporter ex; /* one export at a time (dump.c serialises them) */
+
+/* The kind that closes a slice opened by `open`, or TR_NONE for instants. */
+static enum trace_kind closer_of(enum trace_kind open)
+{
+	switch (open) {
+	case TR_TASK_RUN:
+		return TR_TASK_OFF;
+	case TR_IPI_TAKE:
+		return TR_IPI_DONE;
+	case TR_STW_REQUEST:
+		return TR_STW_DONE;
+	case TR_STW_PARK:
+		return TR_STW_UNPARK;
+	case TR_MARK_BEGIN:
+		return TR_MARK_END;
+	case TR_LITMUS_BEGIN:
+		return TR_LITMUS_END;
+	default:
+		return TR_NONE;
+	}
+}
+
+static bool is_closer(enum trace_kind k)
+{
+	return k == TR_TASK_OFF || k == TR_IPI_DONE || k == TR_STW_DONE || k == TR_STW_UNPARK ||
+	       k == TR_MARK_END || k == TR_LITMUS_END;
+}
+
+static void emit_line(struct exporter *x)
+{
+	out_str(&x->o, x->exported++ ? ",\n" : "\n");
+	out_str(&x->o, x->line);
+}
+
+/* One event on core track cpu: ph is B, E, i, s or f; rest is the fields
+ * after "ts" (with a leading comma, or empty). */
+static void core_event(struct exporter *x, int cpu, const char *ph, uint64_t ts, const char *rest)
+{
+	fmt_ts(x->ts, sizeof x->ts, ts);
+	ksnprintf(x->line, sizeof x->line, "{\"ph\":\"%s\",\"pid\":0,\"tid\":%d,\"ts\":%s%s}", ph,
+		  cpu, x->ts, rest);
+	emit_line(x);
+}
+
+static void open_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t ts,
+		       const char *rest)
+{
+	struct core_state *c = &x->cs[cpu];
+	if (c->depth == MAX_DEPTH)
+		return; /* deeper than anything the kernel records */
+	c->open[c->depth++] = (uint8_t)k;
+	core_event(x, cpu, "B", ts, rest);
+}
+
+/* Close the innermost slice that k closes, and any still open inside it (a
+ * litmus batch whose task yielded ends with the task's run). */
+static void close_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t ts)
+{
+	struct core_state *c = &x->cs[cpu];
+	int d = c->depth;
+	while (d > 0 && closer_of((enum trace_kind)c->open[d - 1]) != k)
+		d--;
+	/* An end whose start came before the trace began (or was cut): nothing
+	 * to close. */
+	if (d == 0)
+		return;
+	while (c->depth >= d) {
+		c->depth--;
+		core_event(x, cpu, "E", ts, "");
+	}
+}
+
+/* The collector's phase track: close the current phase, open the next. */
+static void gc_phase(struct exporter *x, uint32_t cycle, int phase, uint64_t ts)
+{
+	/* The sweeper may say it finished an older cycle's sweep after the next
+	 * cycle began (its sweep_finish did the rest): not a phase change. */
+	if (phase == TRACE_GC_OFF && cycle != x->phase_cycle)
+		return;
+	if (x->phase != TRACE_GC_OFF && ts >= x->phase_ts) {
+		char start[32], dur[32];
+		fmt_ts(start, sizeof start, x->phase_ts);
+		uint64_t ns = ticks_to_ns(ts - x->phase_ts);
+		ksnprintf(dur, sizeof dur, "%llu.%03llu", (unsigned long long)(ns / 1000),
+			  (unsigned long long)(ns % 1000));
+		ksnprintf(x->line, sizeof x->line,
+			  "{\"ph\":\"X\",\"pid\":1,\"tid\":0,\"ts\":%s,\"dur\":%s,\"name\":\"%s\","
+			  "\"cat\":\"gc\",\"cname\":\"%s\",\"args\":{\"cycle\":%u}}",
+			  start, dur, phase_names[x->phase], phase_colours[x->phase],
+			  x->phase_cycle);
+		emit_line(x);
+	}
+	x->phase = phase >= 0 && phase < TRACE_GC_NPHASES ? phase : TRACE_GC_OFF;
+	x->phase_cycle = cycle;
+	x->phase_ts = ts;
+}
+
+static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e)
+{
+	char rest[256];
+	int len =
+	    ksnprintf(rest, sizeof rest, ",\"s\":\"t\",\"name\":\"ipi %s ->", ipi_str((int)e->a));
+	for (int t = 0; t < MAX_CPUS && len < (int)sizeof rest - 40; t++)
+		if (e->b & (1ULL << t))
+			len += ksnprintf(rest + len, sizeof rest - (size_t)len, " cpu%d", t);
+	ksnprintf(rest + len, sizeof rest - (size_t)len,
+		  "\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu,\"mask\":%llu}",
+		  (unsigned long long)e->c, (unsigned long long)e->b);
+	core_event(x, cpu, "i", e->ts, rest);
+	for (int t = 0; t < MAX_CPUS; t++) {
+		if (!(e->b & (1ULL << t)))
+			continue;
+		ksnprintf(rest, sizeof rest, ",\"id\":%llu,\"name\":\"ipi %s\",\"cat\":\"ipi\"",
+			  (unsigned long long)e->c * 64 + (unsigned)t, ipi_str((int)e->a));
+		core_event(x, cpu, "s", e->ts, rest);
+	}
+}
+
+static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
+{
+	char rest[160];
+	ksnprintf(rest, sizeof rest,
+		  ",\"name\":\"ipi %s\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu}",
+		  ipi_str((int)e->a), (unsigned long long)e->c);
+	open_slice(x, cpu, TR_IPI_TAKE, e->ts, rest);
+	ksnprintf(rest, sizeof rest,
+		  ",\"s\":\"t\",\"name\":\"ipi %s taken\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu}",
+		  ipi_str((int)e->a), (unsigned long long)e->c);
+	core_event(x, cpu, "i", e->ts, rest);
+	if (e->c) {
+		ksnprintf(rest, sizeof rest,
+			  ",\"id\":%llu,\"name\":\"ipi %s\",\"cat\":\"ipi\",\"bp\":\"e\"",
+			  (unsigned long long)e->c * 64 + (unsigned)cpu, ipi_str((int)e->a));
+		core_event(x, cpu, "f", e->ts, rest);
+	}
+}
+
+static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
+{
+	char rest[200];
+	enum trace_kind k = (enum trace_kind)e->kind;
+	x->cs[cpu].last_ts = e->ts;
+	if (is_closer(k)) {
+		close_slice(x, cpu, k, e->ts);
+		return;
+	}
+	switch (k) {
+	case TR_TASK_RUN:
+		escape(x->name, sizeof x->name, (const char *)&e->b, 16);
+		ksnprintf(rest, sizeof rest,
+			  ",\"name\":\"%s\",\"cat\":\"task\",\"args\":{\"task\":%u}", x->name,
+			  e->a);
+		open_slice(x, cpu, k, e->ts, rest);
+		break;
+	case TR_TASK_CREATE:
+		escape(x->name, sizeof x->name, (const char *)&e->b, 16);
+		ksnprintf(
+		    rest, sizeof rest,
+		    ",\"s\":\"t\",\"name\":\"create %s\",\"cat\":\"task\",\"args\":{\"task\":%u}",
+		    x->name, e->a);
+		core_event(x, cpu, "i", e->ts, rest);
+		break;
+	case TR_TASK_EXIT:
+		ksnprintf(rest, sizeof rest,
+			  ",\"s\":\"t\",\"name\":\"exit\",\"cat\":\"task\",\"args\":{\"task\":%u}",
+			  e->a);
+		core_event(x, cpu, "i", e->ts, rest);
+		break;
+	case TR_IPI_SEND:
+		ipi_send_event(x, cpu, e);
+		break;
+	case TR_IPI_TAKE:
+		ipi_take_event(x, cpu, e);
+		break;
+	case TR_STW_REQUEST:
+		escape(x->name, sizeof x->name, e->b ? (const char *)(uintptr_t)e->b : "?", 64);
+		ksnprintf(rest, sizeof rest,
+			  ",\"name\":\"stop %u: %s\",\"cat\":\"stw\",\"cname\":\"terrible\","
+			  "\"args\":{\"gen\":%u,\"reason\":\"%s\"}",
+			  e->a, x->name, e->a, x->name);
+		open_slice(x, cpu, k, e->ts, rest);
+		break;
+	case TR_STW_PARKED:
+	case TR_STW_RELEASE:
+		ksnprintf(rest, sizeof rest,
+			  ",\"s\":\"t\",\"name\":\"%s\",\"cat\":\"stw\",\"args\":{\"gen\":%u}",
+			  k == TR_STW_PARKED ? "all parked" : "release", e->a);
+		core_event(x, cpu, "i", e->ts, rest);
+		break;
+	case TR_STW_PARK:
+		ksnprintf(rest, sizeof rest,
+			  ",\"name\":\"parked (stop %u)\",\"cat\":\"stw\",\"cname\":\"bad\","
+			  "\"args\":{\"gen\":%u}",
+			  e->a, e->a);
+		open_slice(x, cpu, k, e->ts, rest);
+		break;
+	case TR_MARK_BEGIN:
+		ksnprintf(rest, sizeof rest,
+			  ",\"name\":\"mark\",\"cat\":\"gc\",\"cname\":\"rail_animation\","
+			  "\"args\":{\"cycle\":%u}",
+			  e->a);
+		open_slice(x, cpu, k, e->ts, rest);
+		break;
+	case TR_GC_PHASE:
+		gc_phase(x, e->a, (int)e->b, e->ts);
+		break;
+	case TR_ALLOC_SLOW:
+		ksnprintf(rest, sizeof rest,
+			  ",\"s\":\"t\",\"name\":\"alloc slow (%s)\",\"cat\":\"gc\","
+			  "\"args\":{\"size\":%u}",
+			  e->b == TRACE_ALLOC_FULL ? "full: collect" : "trigger", e->a);
+		core_event(x, cpu, "i", e->ts, rest);
+		break;
+	case TR_LITMUS_BEGIN:
+		ksnprintf(rest, sizeof rest,
+			  ",\"name\":\"litmus batch\",\"cat\":\"litmus\","
+			  "\"args\":{\"first\":%u,\"end\":%llu}",
+			  e->a, (unsigned long long)e->b);
+		open_slice(x, cpu, k, e->ts, rest);
+		break;
+	default:
+		break;
+	}
+}
+
+static void metadata(struct exporter *x, uint64_t online)
+{
+	ksnprintf(
+	    x->line, sizeof x->line,
+	    "{\"ph\":\"M\",\"pid\":0,\"name\":\"process_name\",\"args\":{\"name\":\"cores\"}}");
+	emit_line(x);
+	for (int i = 0; i < MAX_CPUS; i++) {
+		if (!(online & (1ULL << i)))
+			continue;
+		ksnprintf(x->line, sizeof x->line,
+			  "{\"ph\":\"M\",\"pid\":0,\"tid\":%d,\"name\":\"thread_name\","
+			  "\"args\":{\"name\":\"cpu%d\"}}",
+			  i, i);
+		emit_line(x);
+		ksnprintf(x->line, sizeof x->line,
+			  "{\"ph\":\"M\",\"pid\":0,\"tid\":%d,\"name\":\"thread_sort_index\","
+			  "\"args\":{\"sort_index\":%d}}",
+			  i, i);
+		emit_line(x);
+	}
+	ksnprintf(x->line, sizeof x->line,
+		  "{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":{\"name\":"
+		  "\"collector\"}}");
+	emit_line(x);
+	ksnprintf(x->line, sizeof x->line,
+		  "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":"
+		  "\"gc phases\"}}");
+	emit_line(x);
+}
+
+/* The core whose next event is the earliest, or -1 when all are done. */
+static int earliest(struct exporter *x)
+{
+	int best = -1;
+	for (int i = 0; i < nbufs; i++)
+		if (x->pos[i] < x->count[i] &&
+		    (best < 0 || bufs[i].ev[x->pos[i]].ts < bufs[best].ev[x->pos[best]].ts))
+			best = i;
+	return best;
+}
+
+uint64_t trace_export_json(trace_write_fn write, void *ctx)
+{
+	struct exporter *x = &ex;
+	memset(x, 0, sizeof *x);
+	x->o.write = write;
+	x->o.ctx = ctx;
+	x->phase = TRACE_GC_OFF;
+	uint64_t online = cpus_online_mask();
+	out_str(&x->o, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+	metadata(x, online);
+	uint64_t events = 0;
+	for (int i = 0; i < nbufs; i++) {
+		x->count[i] = events_of(i);
+		events += x->count[i];
+	}
+	int cpu;
+	while ((cpu = earliest(x)) >= 0)
+		one_event(x, cpu, &bufs[cpu].ev[x->pos[cpu]++]);
+	/* Close what is still open, at each core's last event. */
+	for (int i = 0; i < nbufs; i++)
+		while (x->cs[i].depth > 0)
+			close_slice(x, i,
+				    closer_of((enum trace_kind)x->cs[i].open[x->cs[i].depth - 1]),
+				    x->cs[i].last_ts);
+	uint64_t last = 0;
+	for (int i = 0; i < nbufs; i++)
+		if (x->cs[i].last_ts > last)
+			last = x->cs[i].last_ts;
+	if (x->phase != TRACE_GC_OFF)
+		gc_phase(x, x->phase_cycle, TRACE_GC_OFF, last);
+	ksnprintf(
+	    x->line, sizeof x->line,
+	    "\n],\"otherData\":{\"allstop\":{\"cpus\":%d,\"online_mask\":%llu,\"events\":%llu,"
+	    "\"timer_hz\":%llu,\"dropped\":[",
+	    cpus_online(), (unsigned long long)online, (unsigned long long)events,
+	    (unsigned long long)timer_freq());
+	out_str(&x->o, x->line);
+	for (int i = 0; i < nbufs; i++) {
+		ksnprintf(x->line, sizeof x->line, "%s%llu", i ? "," : "",
+			  (unsigned long long)dropped_of(i));
+		out_str(&x->o, x->line);
+	}
+	out_str(&x->o, "]}}}\n");
+	out_flush(&x->o);
+	return events;
+}

@@ -1,0 +1,136 @@
+/*
+ * trace.h — the per-core tracer: what the lower layers call at each trace
+ * point, and what the shell and the boot code call to start, stop and dump.
+ * How it works is the comment at the top of trace.c.
+ *
+ * A trace point is trace_event(kind, a, b, c): when tracing is off it costs
+ * one load of trace_enabled and a branch predicted not taken.
+ */
+#ifndef TRACE_H
+#define TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/arch/limits.h"
+
+/* What happened; a, b and c are the kind's arguments (see trace.c's export). */
+enum trace_kind {
+	TR_NONE = 0,
+	TR_TASK_RUN, /* a task starts running here: a = id, b/c = its name (16 bytes) */
+	TR_TASK_OFF, /* it leaves the core: a = id, b = its state */
+	TR_TASK_CREATE, /* a = id, b/c = name */
+	TR_TASK_EXIT, /* a = id */
+	TR_IPI_SEND, /* a = IPI, b = target mask, c = flow id */
+	TR_IPI_TAKE, /* a = IPI, c = the flow id its sender left for this core */
+	TR_IPI_DONE, /* a = IPI: its handler returned */
+	TR_STW_REQUEST, /* the owner: a = stop's generation, b = reason (a static string) */
+	TR_STW_PARKED, /* the owner saw every core parked: a = generation */
+	TR_STW_RELEASE, /* the owner released them: a = generation */
+	TR_STW_DONE, /* every core left its handler: a = generation */
+	TR_STW_PARK, /* this core parked for stop a */
+	TR_STW_UNPARK, /* this core leaves the park of stop a */
+	TR_GC_PHASE, /* the collector enters phase b (enum trace_gc_phase) of cycle a */
+	TR_MARK_BEGIN, /* a mark worker (or the collector) starts marking: a = cycle */
+	TR_MARK_END, /* and stops (yields or runs out of work) */
+	TR_ALLOC_SLOW, /* gc_alloc's slow path: a = size, b = enum trace_alloc_why */
+	TR_LITMUS_BEGIN, /* a batch of litmus runs: a = first run, b = end */
+	TR_LITMUS_END,
+	TR_NKINDS,
+};
+
+enum trace_gc_phase {
+	TRACE_GC_OFF = 0, /* sweep over: no cycle */
+	TRACE_GC_STOP1,
+	TRACE_GC_ROOTS, /* concurrent mark, root jobs left */
+	TRACE_GC_MARK, /* concurrent mark, the queue */
+	TRACE_GC_STOP2,
+	TRACE_GC_SWEEP,
+	TRACE_GC_NPHASES,
+};
+
+enum trace_alloc_why {
+	TRACE_ALLOC_FULL, /* no room: collect and retry */
+	TRACE_ALLOC_TRIGGER, /* live bytes reached the trigger: a background cycle */
+};
+
+/* Non-zero while tracing; read at every trace point (relaxed, see trace.c). */
+extern int trace_enabled;
+
+void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c);
+void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name);
+void trace_emit_ipi_send(uint64_t mask, int ipi);
+void trace_emit_ipi_take(int ipi);
+
+static inline bool trace_on(void)
+{
+#ifdef TRACE_NONE /* KCFLAGS=-DTRACE_NONE: no trace point at all (to measure their cost) */
+	return false;
+#else
+	/* relaxed: a hint; trace_emit reads it again with acquire (trace.c) */
+	return __builtin_expect(__atomic_load_n(&trace_enabled, __ATOMIC_RELAXED), 0);
+#endif
+}
+
+static inline void trace_event(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+{
+	if (trace_on())
+		trace_emit(kind, a, b, c);
+}
+
+/* The same with a name (a task's) copied into b and c. */
+static inline void trace_event_name(enum trace_kind kind, uint32_t a, const char *name)
+{
+	if (trace_on())
+		trace_emit_name(kind, a, name);
+}
+
+/* IPIs: the send leaves a flow id for each target, which the receipt reads. */
+static inline void trace_ipi_send(uint64_t mask, int ipi)
+{
+	if (trace_on())
+		trace_emit_ipi_send(mask, ipi);
+}
+
+static inline void trace_ipi_take(int ipi)
+{
+	if (trace_on())
+		trace_emit_ipi_take(ipi);
+}
+
+/* ---- control (the boot code and the shell) ---- */
+
+#define TRACE_EVENTS_DEFAULT 16384 /* per core: 512 KiB */
+#define TRACE_EVENT_BYTES    32
+
+/* Hand the tracer its memory: split into one buffer per core in [0, ncpu). */
+void trace_init(void *mem, size_t bytes, int ncpu);
+bool trace_ready(void);
+void trace_start(void); /* a new session: every buffer empties */
+void trace_stop(void);
+bool trace_running(void);
+
+struct trace_status {
+	int ncpu; /* buffers */
+	uint32_t capacity; /* events per core */
+	uint64_t events, dropped; /* in this session, all cores */
+	uint64_t core_events[MAX_CPUS], core_dropped[MAX_CPUS];
+};
+void trace_get_status(struct trace_status *s);
+
+/*
+ * Export: the Chrome trace-event JSON, in pieces handed to write().
+ * Returns the events exported.  Tracing must be stopped (trace_stop).
+ */
+typedef void (*trace_write_fn)(void *ctx, const char *s, size_t n);
+uint64_t trace_export_json(trace_write_fn write, void *ctx);
+
+/* The names the export gives the IPIs; set by the IPI layer's user (init). */
+void trace_set_ipi_names(const char *(*name)(int ipi));
+
+/* Dumps (dump.c): to a host file by semihosting, or framed on the console. */
+int trace_dump_file(const char *path, char *err, size_t errlen);
+void trace_dump_serial(void);
+
+#endif

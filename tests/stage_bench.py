@@ -1,0 +1,115 @@
+"""tests/stage_bench.py — the `bench` stage: the allstop side of every
+benchmark, briefly, and the peer script's parsers on saved output.
+
+Benchmarks print numbers; nothing here is timed.  What is checked:
+  - binary-trees (run=bench:trees) at a tiny depth, on 1 and 4 cores of
+    virt with a small heap (so cycles run): every check line is the one
+    the workload must print (computed here, independently of the kernel),
+    the run says `checks ok`, it recorded both pauses of every cycle, and
+    at least one cycle ran;
+  - every benchmark's csv lines (trees, stw, yield, alloc, loop) parse, each
+    row has its header's number of fields, and every figure is a number
+    (only the label columns may hold words);
+  - bad input: an unknown benchmark is named and fails the run; a depth out
+    of range is refused with its range;
+  - tests/test_bench_parse.py: the parsers of tools/bench-peers on saved real
+    output of Go's gctrace, Boehm's GC_PRINT_STATS and allstop.
+"""
+
+import os
+import subprocess
+import sys
+
+from harness import ROOT, boot, qemu_cmd, status_problems
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import benchlib  # noqa: E402  (tools/benchlib.py: the benchmark scripts' parsers)
+
+# Columns that hold words, not figures, in the kernel's csv tables.
+LABEL_COLUMNS = {"checks", "test", "barrier", "op", "kind"}
+TREES = dict(depth=10, long=11)
+
+
+def csv_problems(out, want_tables):
+    """Every csv table parses, has rows, and holds numbers outside LABEL_COLUMNS."""
+    try:
+        tables = benchlib.parse_csv_lines(out)
+    except ValueError as e:
+        return [str(e)], {}
+    problems = [f"no csv table {t}" for t in want_tables if not tables.get(t, {}).get("rows")]
+    for name, t in tables.items():
+        for i, row in enumerate(t["rows"], 1):
+            for col, val in zip(t["header"], row):
+                if col in LABEL_COLUMNS:
+                    continue
+                try:
+                    benchlib.number(val, f"{name} row {i} {col}")
+                except ValueError as e:
+                    problems.append(str(e))
+    return problems, tables
+
+
+def trees_problems(out, tables, cores, workers):
+    problems = []
+    want = benchlib.expected_checks(TREES["depth"], TREES["long"])
+    got = benchlib.parse_checks(out)
+    if got != want:
+        problems.append(f"check lines {got} != {want}")
+    rows = benchlib.table_dicts(tables.get("trees", {"header": [], "rows": []}))
+    if len(rows) != 1:
+        return problems + [f"{len(rows)} trees rows, want 1"]
+    r = rows[0]
+    if r["checks"] != "ok":
+        problems.append(f"the run says checks {r['checks']}")
+    if (int(r["cores"]), int(r["workers"])) != (cores, workers):
+        problems.append(f"cores/workers {r['cores']}/{r['workers']}, want {cores}/{workers}")
+    cycles = int(r["cycles"])
+    pauses = tables.get("trees_pauses", {"rows": []})["rows"]
+    if cycles < 1:
+        problems.append("no collector cycle ran (a 2 MiB heap should need several)")
+    if len(pauses) != 2 * cycles:
+        problems.append(f"{len(pauses)} pause rows for {cycles} cycles (want both stops of each)")
+    return problems
+
+
+def run_trees(res, opts, cores, workers):
+    name = f"bench: binary-trees depth {TREES['depth']}, {workers} workers, virt {cores} cores"
+    extra = ",bench:stw,bench:yield,bench:alloc,bench:loop" if cores == 4 else ""
+    append = (f"run=bench:trees{extra} depth={TREES['depth']} long={TREES['long']} "
+              f"workers={workers} gcheap=2 exit=semihost")
+    status, out, secs = boot(name, qemu_cmd(opts.image, cores, append=append))
+    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop"] if extra else [])
+    problems, tables = csv_problems(out, want)
+    problems = status_problems(status) + problems + trees_problems(out, tables, cores, workers)
+    res.add(name, not problems, f"{secs:.0f} s; " + "; ".join(problems[:6]))
+
+
+def run_bad_input(res, opts):
+    name = "bench: an unknown benchmark and a depth out of range are refused by name"
+    status, out, _ = boot(name, qemu_cmd(opts.image, 2, append="run=bench:nosuch,bench:trees depth=99 exit=semihost"))
+    problems = []
+    if status in (0, None):
+        problems.append(f"exit status {status}, want a failure")
+    if "bench: no benchmark 'nosuch'" not in out:
+        problems.append("no message naming the unknown benchmark")
+    if "bench:trees: depth=99: expected a number from 1 to 23" not in out:
+        problems.append("no message refusing depth=99")
+    res.add(name, not problems, "; ".join(problems))
+
+
+def run_parsers(res):
+    script = os.path.join(ROOT, "tests", "test_bench_parse.py")
+    p = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=120)
+    fails = [l for l in p.stdout.splitlines() if l.startswith("FAIL")]
+    oks = [l for l in p.stdout.splitlines() if l.startswith("ok")]
+    res.add("bench: the peer script's parsers on saved Go, Boehm and allstop output",
+            p.returncode == 0 and oks and not fails,
+            f"{len(oks)} ok, {len(fails)} failed; " + "; ".join(fails[:4]) + p.stderr[-300:])
+
+
+def run(res, opts):
+    print("== benchmarks (allstop's side, briefly; the peers' parsers)", flush=True)
+    run_parsers(res)
+    run_trees(res, opts, 1, 1)
+    run_trees(res, opts, 4, 4)
+    run_bad_input(res, opts)

@@ -1,0 +1,355 @@
+"""tests/stage_trace.py — the `trace` stage: the per-core tracer
+(kernel/trace/), its Chrome JSON, the serial framing and the rendered PNG.
+
+  - a traced churn run (trace=on run=gcstress cycles=3) on 4 and on 2 cores of
+    virt, dumped by semihosting: the JSON parses; it has one core track per
+    online core and no event from another core; timestamps never run
+    backwards on a core; every stop's park event on every other online core
+    lies between that stop's request and its release; each GC cycle has its
+    stop 1 before its stop 2, cycles in order (on the collector's track and
+    in the stops' own slices); every IPI receipt's flow arrow starts at a
+    send; nothing was dropped;
+  - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
+  - the same trace framed on the console (run=trace:serial) decodes with
+    tools/trace-decode to the very bytes of the semihosted file; a changed
+    byte, a lost line and a cut-off end each give an error naming the line;
+  - with tracing off (no trace=on) the dump says 0 events and holds none;
+  - the shell's trace command: status off with 0 events, on, a gc cycle, off,
+    status with events on every core, dump to a file, a bad word's usage line;
+  - tools/trace-render draws a PNG of one GC cycle that is not empty
+    (skipped, saying so, without python3-matplotlib).
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from harness import LOGS, ROOT, boot, qemu_cmd, status_problems
+
+DECODE = os.path.join(ROOT, "tools", "trace-decode")
+RENDER = os.path.join(ROOT, "tools", "trace-render")
+CYCLES = 3
+# The dump's summary line (cmd_trace.c): "trace: off, N events, D dropped (...)".
+DUMP_STATUS = re.compile(r"^trace: (?:on|off), (\d+) events, (\d+) dropped", re.M)
+# The frame's lines (kernel/trace/dump.c).
+FRAME_LINE = re.compile(r"^TR \d{6} \S+ [0-9a-f]{8}$", re.M)
+
+
+# ---------------------------------------------------------------- the JSON's checks
+
+def core_tracks(events):
+    return sorted(e["tid"] for e in events
+                  if e.get("ph") == "M" and e.get("pid") == 0 and e.get("name") == "thread_name")
+
+
+def track_problems(events, online):
+    tracks = core_tracks(events)
+    problems = []
+    if tracks != list(range(online)):
+        problems.append(f"core tracks {tracks}, want one per online core {list(range(online))}")
+    stray = sorted({e.get("tid") for e in events
+                    if e.get("pid") == 0 and e.get("ph") != "M" and e.get("tid") not in range(online)})
+    if stray:
+        problems.append(f"events from cores that were not online: {stray}")
+    return problems
+
+
+def time_problems(events):
+    """On each core track, in the file's (time-merged) order, ts never decreases."""
+    last = {}
+    for i, e in enumerate(events):
+        if e.get("pid") != 0 or "ts" not in e:
+            continue
+        t = e["tid"]
+        if t in last and e["ts"] < last[t][0]:
+            return [f"cpu{t}: event {i} ({e.get('ph')} {e.get('name', '')!r}) at {e['ts']} us comes after "
+                    f"{last[t][0]} us: time ran backwards"]
+        last[t] = (e["ts"], i)
+    return []
+
+
+def stops(events):
+    """{gen: {'owner', 'request', 'release', 'reason', 'parks': {cpu: [ts, ...]}}}."""
+    out = {}
+    for e in events:
+        if e.get("pid") != 0 or e.get("cat") != "stw":
+            continue
+        gen = e.get("args", {}).get("gen")
+        s = out.setdefault(gen, {"parks": {}})
+        if e["ph"] == "B" and "reason" in e["args"]:
+            s.update(owner=e["tid"], request=e["ts"], reason=e["args"]["reason"])
+        elif e["ph"] == "i" and e.get("name") == "release":
+            s["release"] = e["ts"]
+        elif e["ph"] == "B":
+            s["parks"].setdefault(e["tid"], []).append(e["ts"])
+    return out
+
+
+def stop_problems(events, online):
+    problems = []
+    all_stops = stops(events)
+    if not all_stops:
+        return ["no stop in the trace"]
+    for gen, s in sorted(all_stops.items()):
+        if "request" not in s or "release" not in s:
+            problems.append(f"stop {gen}: no {'request' if 'request' not in s else 'release'} event")
+            continue
+        for cpu in range(online):
+            if cpu == s["owner"]:
+                continue
+            parks = s["parks"].get(cpu)
+            if not parks:
+                problems.append(f"stop {gen} ({s['reason']}): no park event from cpu{cpu}")
+            for t in parks or []:
+                if not s["request"] <= t <= s["release"]:
+                    problems.append(f"stop {gen}: cpu{cpu} parked at {t} us, outside the request at "
+                                    f"{s['request']} and the release at {s['release']} us")
+        if len(problems) > 5:
+            break
+    return problems
+
+
+def cycle_problems(events, want_cycles):
+    """Stop 1 before stop 2 in every cycle, the cycles in order: on the
+    collector's phase track and in the stops' own slices."""
+    problems = []
+    phases = {}
+    for e in events:
+        if e.get("pid") == 1 and e.get("ph") == "X" and e.get("name") in ("stop 1", "stop 2"):
+            phases.setdefault(e["args"]["cycle"], {})[e["name"]] = (e["ts"], e["ts"] + e["dur"])
+    complete = sorted(c for c, p in phases.items() if len(p) == 2)
+    if len(complete) < want_cycles:
+        problems.append(f"{len(complete)} GC cycles with both stops on the collector's track, want at least "
+                        f"{want_cycles}")
+    prev_end = None
+    for c in complete:
+        s1, s2 = phases[c]["stop 1"], phases[c]["stop 2"]
+        if not s1[1] <= s2[0]:
+            problems.append(f"cycle {c}: stop 2 at {s2[0]} us before stop 1 ended at {s1[1]} us")
+        if prev_end is not None and s1[0] < prev_end:
+            problems.append(f"cycle {c}: its stop 1 at {s1[0]} us before the last cycle's stop 2 ended")
+        prev_end = s2[1]
+    # The collector's track: its phases never overlap, and each cycle goes
+    # through them in order (mark may be missing: root jobs left to stop 2).
+    order = ["stop 1", "root jobs", "mark", "stop 2", "sweep"]
+    xs = sorted((e["ts"], e["ts"] + e["dur"], e["name"], e["args"]["cycle"]) for e in events
+                if e.get("pid") == 1 and e.get("ph") == "X")
+    for (s0, e0, n0, c0), (s1, e1, n1, c1) in zip(xs, xs[1:]):
+        if s1 < e0 - 0.001:
+            problems.append(f"the collector's phases overlap: cycle {c0} {n0!r} ends at {e0} us, after cycle {c1} "
+                            f"{n1!r} began at {s1} us")
+            break
+        if c1 == c0 and order.index(n1) <= order.index(n0):
+            problems.append(f"cycle {c0}: phase {n1!r} comes after {n0!r}")
+            break
+    # The stops' own slices, by request time: gc stop 1, gc stop 2, gc stop 1...
+    kinds = [s["reason"].split(":")[0] for _, s in sorted(stops(events).items(), key=lambda kv: kv[1].get("request", 0))
+             if s.get("reason", "").startswith("gc stop")]
+    for i, k in enumerate(kinds):
+        want = "gc stop 1" if i % 2 == 0 else "gc stop 2"
+        if k != want:
+            problems.append(f"the GC's stops in time order are {kinds[:8]}...: stop {i + 1} is {k!r}, want {want!r}")
+            break
+    return problems
+
+
+def flow_problems(events):
+    sends = {e["id"]: e["ts"] for e in events if e.get("ph") == "s"}
+    receipts = [e for e in events if e.get("ph") == "f"]
+    if not receipts:
+        return ["no IPI flow arrow (no 'f' event)"]
+    bad = [e for e in receipts if e["id"] not in sends or sends[e["id"]] > e["ts"]]
+    if bad:
+        return [f"{len(bad)} of {len(receipts)} IPI receipts have no send before them, e.g. flow {bad[0]['id']} "
+                f"on cpu{bad[0]['tid']}"]
+    return []
+
+
+def trace_problems(text, online, want_cycles=CYCLES):
+    """Everything wrong with one traced churn run's JSON."""
+    try:
+        trace = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [f"the trace is not JSON: {e}"]
+    events = trace.get("traceEvents")
+    if not isinstance(events, list):
+        return ["no traceEvents list"]
+    info = trace.get("otherData", {}).get("allstop", {})
+    problems = track_problems(events, online) + time_problems(events)
+    problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
+    if any(info.get("dropped", [1])):
+        problems.append(f"events dropped: {info.get('dropped')} (the buffers should hold a {want_cycles}-cycle run)")
+    return problems
+
+
+# ---------------------------------------------------------------- the serial frame
+
+def decode(log_text):
+    """Run tools/trace-decode on a log; (exit status, stdout bytes, stderr)."""
+    p = subprocess.run([sys.executable, DECODE, "-"], input=log_text.encode(), capture_output=True)
+    return p.returncode, p.stdout, p.stderr.decode()
+
+
+def frame_problems(out, semihosted):
+    problems = []
+    rc, payload, err = decode(out)
+    if rc != 0:
+        return [f"trace-decode failed: {err.strip()}"]
+    if payload != semihosted:
+        problems.append(f"the decoded frame ({len(payload)} bytes) differs from the semihosted file "
+                        f"({len(semihosted)} bytes)")
+    lines = out.splitlines()
+    frame = [i for i, l in enumerate(lines) if FRAME_LINE.match(l.strip())]
+    if len(frame) < 10:
+        return problems + [f"only {len(frame)} frame lines"]
+    # A changed byte in the middle of a line's base64.
+    k = frame[len(frame) // 2]
+    bad = list(lines)
+    seq, text, crc = bad[k].split()[1:4]
+    pos = len(text) // 2
+    text = text[:pos] + ("A" if text[pos] != "A" else "B") + text[pos + 1:]
+    bad[k] = f"TR {seq} {text} {crc}"
+    problems += corruption_problems("a changed byte", bad, rf"line {k + 1} \(frame line {int(seq)}\).*checksum")
+    # A lost line.
+    lost = lines[:frame[3]] + lines[frame[3] + 1:]
+    problems += corruption_problems("a lost line", lost, rf"line {frame[3] + 1}: frame line 4 where 3 was expected")
+    # The end cut off.
+    cut = lines[:frame[-5]]
+    problems += corruption_problems("a cut-off end", cut, r"no end marker")
+    return problems
+
+
+def corruption_problems(what, lines, want):
+    rc, payload, err = decode("\n".join(lines) + "\n")
+    if rc == 0:
+        return [f"trace-decode accepted {what}"]
+    if not re.search(want, err):
+        return [f"trace-decode's error for {what} is {err.strip()!r}, want /{want}/"]
+    return []
+
+
+# ---------------------------------------------------------------- the picture
+
+def png_problems(json_path, png_path):
+    if os.path.exists(png_path):
+        os.remove(png_path)
+    p = subprocess.run([RENDER, json_path, "-o", png_path, "--cycle", "2"], capture_output=True, text=True)
+    if p.returncode == 2 and "matplotlib" in p.stderr:
+        return None  # no matplotlib: skipped
+    if p.returncode != 0:
+        return [f"trace-render failed: {p.stderr.strip()[-300:]}"]
+    if not os.path.exists(png_path):
+        return ["trace-render wrote no PNG"]
+    data = open(png_path, "rb").read()
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ["the PNG has no PNG signature"]
+    if len(data) < 8000:
+        return [f"the PNG is only {len(data)} bytes: an empty picture?"]
+    return []
+
+
+# ---------------------------------------------------------------- the stage
+
+def traced_run(name, image, smp, extra="", serial=False):
+    """Boot a traced churn run; returns (status, out, JSON bytes or None, path)."""
+    os.makedirs(LOGS, exist_ok=True)
+    path = os.path.join(LOGS, f"{name}.json")
+    if os.path.exists(path):
+        os.remove(path)
+    actions = f"gcstress,trace:{path}" + (",trace:serial" if serial else "")
+    cmd = qemu_cmd(image, smp=smp, append=f"trace=on run={actions} cycles={CYCLES} exit=semihost {extra}".strip())
+    status, out, _ = boot(name, cmd)
+    data = open(path, "rb").read() if os.path.exists(path) else None
+    return status, out, data, path
+
+
+def run(res, opts):
+    print("== the per-core tracer: JSON, serial framing, picture", flush=True)
+    status, out, data, path4 = traced_run("trace-smp4", opts.image, 4, serial=True)
+    problems = status_problems(status)
+    if data is None:
+        problems.append(f"no trace file {path4} (semihosting write)")
+    else:
+        problems += trace_problems(data.decode("utf-8", "replace"), 4)
+    res.add_problems("trace: 4 cores, a 3-cycle churn: tracks, parks within stops, stop 1 before stop 2, "
+                     "time order, flows", problems, out)
+    if data is not None:
+        res.add_problems("trace: the serial frame decodes to the same JSON; a changed byte, a lost line, "
+                         "a cut-off end are named", frame_problems(out, data), out)
+        png = png_problems(path4, os.path.join(LOGS, "trace-smp4.png"))
+        if png is None:
+            res.skip("trace: tools/trace-render draws a PNG", "no python3-matplotlib (tools/setup --plot)")
+        else:
+            res.add_problems("trace: tools/trace-render draws a PNG of one cycle", png)
+
+    status, out, data, _ = traced_run("trace-smp2", opts.image, 2)
+    problems = status_problems(status) + (trace_problems(data.decode(), 2) if data else ["no trace file"])
+    res.add_problems("trace: 2 cores: the same checks", problems, out)
+
+    status, out, data, _ = traced_run("trace-maxcpus2", opts.image, 4, extra="maxcpus=2")
+    problems = status_problems(status) + (trace_problems(data.decode(), 2) if data else ["no trace file"])
+    res.add_problems("trace: -smp 4 maxcpus=2: two tracks, no event from an offline core", problems, out)
+
+    # Tracing off: the dump is empty.
+    os.makedirs(LOGS, exist_ok=True)
+    path = os.path.join(LOGS, "trace-off.json")
+    cmd = qemu_cmd(opts.image, smp=4, append=f"run=gcstress,trace:{path} cycles=1 exit=semihost")
+    status, out, _ = boot("trace-off", cmd)
+    problems = status_problems(status)
+    m = DUMP_STATUS.search(out)
+    if not m:
+        problems.append("no 'trace: off, N events' line from the dump")
+    elif m.group(1) != "0":
+        problems.append(f"with tracing off the dump says {m.group(1)} events, want 0")
+    try:
+        trace = json.load(open(path))
+        n = [e for e in trace["traceEvents"] if e.get("ph") != "M"]
+        if n or trace["otherData"]["allstop"]["events"] != 0:
+            problems.append(f"with tracing off the JSON holds {len(n)} events")
+    except (OSError, ValueError, KeyError) as e:
+        problems.append(f"the trace-off dump {path}: {e}")
+    res.add_problems("trace: off by default, the dump holds 0 events", problems, out)
+
+    # The shell's command.
+    path = os.path.join(LOGS, "trace-shell.json")
+    if os.path.exists(path):
+        os.remove(path)
+    script = (b"\r" b"trace status\r" b"trace on\r" b"gc\r" b"trace off\r" b"trace status\r"
+              + f"trace dump {path}\r".encode() + b"trace bogus\r" b"trace on now\r" b"poweroff\r")
+    cmd = qemu_cmd(opts.image, smp=4, append="run=shell exit=semihost")
+    status, out, _ = boot("trace-shell", cmd, input_bytes=script)
+    res.add_problems("trace: the shell's trace on|off|status|dump", shell_problems(status, out, path), out)
+
+
+SHELL_STATUS = re.compile(r"^trace: (on|off), (\d+) events, (\d+) dropped \(\d+ events per core on (\d+) cores\)",
+                          re.M)
+SHELL_CORE = re.compile(r"^  cpu(\d+): (\d+) events, (\d+) dropped", re.M)
+SHELL_USAGE = "trace: usage: trace [on|off|status|dump [PATH|serial]|cost]"
+
+
+def shell_problems(status, out, path):
+    problems = status_problems(status)
+    st = SHELL_STATUS.findall(out)
+    if len(st) < 3:
+        return problems + [f"{len(st)} 'trace: on|off, N events' lines, want 3 (status, status, dump)"]
+    if st[0][:2] != ("off", "0"):
+        problems.append(f"the first status says {st[0][0]}, {st[0][1]} events: want off, 0")
+    if st[1][0] != "off" or int(st[1][1]) == 0:
+        problems.append(f"after trace on, gc, trace off the status says {st[1][0]}, {st[1][1]} events")
+    # The second status's per-core lines: every core recorded something (the stops park them).
+    second = out[out.find("trace: off, " + st[1][1]):]
+    cores = SHELL_CORE.findall(second)[:int(st[1][3])]
+    idle = [c for c, n, _ in cores if int(n) == 0]
+    if len(cores) != 4 or idle:
+        problems.append(f"per-core lines {cores}: want 4 cores, each with events")
+    try:
+        trace = json.load(open(path))
+        if not [e for e in trace["traceEvents"] if e.get("ph") == "X" and e.get("name") == "stop 2"]:
+            problems.append("the shell's dump has no GC stop 2")
+    except (OSError, ValueError, KeyError) as e:
+        problems.append(f"the shell's dump {path}: {e}")
+    if out.count(SHELL_USAGE) != 2:
+        problems.append(f"{out.count(SHELL_USAGE)} usage lines for 'trace bogus' and 'trace on now', want 2")
+    return problems
