@@ -34,6 +34,7 @@
  */
 #include "gc/internal.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/trace/trace.h"
 
 #define CACHE_CLASSES 6 /* classes 0..5: 16 to 128 bytes */
 
@@ -58,8 +59,11 @@ void *gc_cache_alloc(size_t size, unsigned flags)
 	/* This core's: the task stays on it until it yields (see the top). */
 	struct heap_cache *k = &caches[cpu_id()][c][(flags & GC_NOSCAN) != 0];
 	uintptr_t p = pop(k);
-	if (!p && heap_refill(&gc.heap, c, flags, k))
-		p = pop(k);
+	if (!p) {
+		trace_event(TR_ALLOC_SLOW, (uint32_t)size, TRACE_ALLOC_REFILL, 0);
+		if (heap_refill(&gc.heap, c, flags, k))
+			p = pop(k);
+	}
 	return (void *)p;
 }
 

@@ -63,6 +63,18 @@
 
 #include <string.h>
 
+static const char *alloc_why_name(uint64_t why)
+{
+	switch (why) {
+	case TRACE_ALLOC_FULL:
+		return "full: collect";
+	case TRACE_ALLOC_TRIGGER:
+		return "trigger";
+	default:
+		return "cache refill";
+	}
+}
+
 struct trace_ev {
 	uint64_t ts; /* timer_count() */
 	uint32_t kind;
@@ -601,7 +613,7 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 		ksnprintf(rest, sizeof rest,
 			  ",\"s\":\"t\",\"name\":\"alloc slow (%s)\",\"cat\":\"gc\","
 			  "\"args\":{\"size\":%u}",
-			  e->b == TRACE_ALLOC_FULL ? "full: collect" : "trigger", e->a);
+			  alloc_why_name(e->b), e->a);
 		core_event(x, cpu, "i", e->ts, rest);
 		break;
 	case TR_LITMUS_BEGIN:

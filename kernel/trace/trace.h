@@ -53,6 +53,7 @@ enum trace_gc_phase {
 enum trace_alloc_why {
 	TRACE_ALLOC_FULL, /* no room: collect and retry */
 	TRACE_ALLOC_TRIGGER, /* live bytes reached the trigger: a background cycle */
+	TRACE_ALLOC_REFILL, /* this core's cache of the size class was empty (gc/cache.c) */
 };
 
 /* Non-zero while tracing; read at every trace point (relaxed, see trace.c). */
