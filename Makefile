@@ -303,8 +303,8 @@ help:
 	@echo
 	@echo "Variables:"
 	@echo "  BOARD=$(BOARD)          virt (QEMU -M virt), raspi3b (QEMU -M raspi3b), rpi4 (Pi 4; QEMU -M raspi4b)"
-	@echo "  SMP=$(SMP)              cores for make run/debug/bench"
-	@echo "  MEM=$(MEM)             RAM for make run/debug/bench"
+	@echo "  SMP=$(SMP)              cores for make run/debug (make bench boots 1, 2, 4 and 8)"
+	@echo "  MEM=$(MEM)             RAM for make run/debug"
 	@echo "  BOOTARGS=\"...\"     built-in boot arguments, used when the device tree has none"
 	@echo "  RUN_BOOTARGS=\"...\" what make run/debug pass with -append (default: $(RUN_BOOTARGS))"
 	@echo "  CROSS_COMPILE=...  toolchain prefix (now $(CROSS_COMPILE))"

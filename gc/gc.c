@@ -129,7 +129,7 @@ static uint64_t poison_reported;
 
 static void gc_task_created(struct task *t);
 static void gc_task_result(int64_t result);
-static const struct task_hooks gc_task_hooks = {gc_task_created, gc_task_result};
+static const struct task_hooks gc_task_hooks = {gc_task_created, gc_task_result, mark_self_scan};
 
 void gc_init(uint64_t heap_bytes)
 {

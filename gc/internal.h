@@ -92,6 +92,7 @@ void mark_prepare_roots(void); /* stop 1 */
 void mark_work(bool yield); /* take root jobs and queued objects until none is left */
 bool mark_done(void); /* no job left, queue empty, nobody busy */
 void mark_retry_stacks(void);
+void mark_self_scan(struct task *t); /* t, about to yield: its own stack, if the mark wants it */
 bool gc_all_stacks_scanned(void); /* stacks that were running when their job came */
 void mark_terminate(void); /* stop 2: every stack left, drain everything */
 void mark_start_workers(void);

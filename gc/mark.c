@@ -383,6 +383,28 @@ void mark_retry_stacks(void)
 	}
 }
 
+/*
+ * A task about to yield scans its own stack if this cycle's mark still
+ * wants it.  A task that runs throughout the mark, yielding only to be
+ * picked again at once, is never off its core long enough for a marker to
+ * take its lock, and its stack would be left to the pause of stop 2, with
+ * everything reachable only from it: a task building a 2-million-node tree
+ * made that pause over a second.  (Go's goroutines likewise scan their own
+ * stacks when preempted for it.)  Only tasks of the snapshot are counted
+ * as scanned; one created after stop 1 needs no scan (gc.c).
+ */
+void mark_self_scan(struct task *t)
+{
+	/* relaxed: phase changes only with the world stopped; a stale view
+	 * leaves the scan to a marker or to stop 2, as before */
+	if (__atomic_load_n(&gc.phase, __ATOMIC_RELAXED) != GC_PHASE_MARK || t == gc.owner ||
+	    (size_t)t->slot >= gc.snap.len)
+		return;
+	/* relaxed: a peek; scan_task_claimed checks again under t's lock */
+	if (__atomic_load_n(&t->gc_scanned, __ATOMIC_RELAXED) != gc.cycle)
+		scan_task_claimed(t);
+}
+
 bool gc_all_stacks_scanned(void)
 {
 	/* relaxed: a peek, as in mark_retry_stacks */

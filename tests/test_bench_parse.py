@@ -132,6 +132,11 @@ def test_csv_lines():
     check("csv: both tables of the trees run", sorted(t) == ["trees", "trees_pauses"], sorted(t))
     check("csv: 6 rows of trees_pauses with 3 fields", len(t["trees_pauses"]["rows"]) == 6 and
           all(len(r) == 3 for r in t["trees_pauses"]["rows"]))
+    t = bl.parse_csv_lines(sample("allstop_stw_smp2.txt"))
+    rows = bl.table_dicts(t["stw"])
+    check("csv: the stw table of a real -smp 2 boot, every figure a number",
+          len(rows) == 1 and rows[0]["sgi_rt_median_ns"] == "21952" and
+          all(isinstance(bl.number(v), int) for v in rows[0].values()), rows)
     t = bl.parse_csv_lines(sample("loop_user.txt"))
     rows = bl.table_dicts(t["loop"])
     check("csv: the user-mode loop's two rows", [r["kind"] for r in rows] == ["alu", "mem"] and

@@ -59,6 +59,13 @@ static void hook_result(int64_t result)
 		h->result(result);
 }
 
+static void hook_yielding(struct task *t)
+{
+	const struct task_hooks *h = task_hooks();
+	if (h && h->yielding)
+		h->yielding(t);
+}
+
 /* For a panic report: "3 'name'", with the stack's bounds if asked. */
 static void describe_task(const struct task *t, bool with_stack, char *buf, size_t n)
 {
@@ -238,6 +245,7 @@ void task_yield(void)
 	struct task *cur = task_current();
 	if (!cur)
 		return; /* the scheduler itself, or boot code: nothing to yield to */
+	hook_yielding(cur);
 	uint64_t flags = irq_save();
 	spin_lock(&cur->lock);
 	cur->state = TASK_RUNNABLE;

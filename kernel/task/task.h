@@ -131,12 +131,15 @@ void tasks_init(void);
 /*
  * Hooks for a layer above (the collector): a new task's argument, and a task's
  * result at exit and at join, move between tasks outside the heap, so the
- * collector shades them.  Either may be NULL.  Installed once; a core that
- * creates or ends a task after that calls them.
+ * collector shades them; a task about to yield may scan its own stack
+ * (yielding, called in the task, before it gives up its core).  Any may be
+ * NULL.  Installed once; a core that creates, yields or ends a task after
+ * that calls them.
  */
 struct task_hooks {
 	void (*created)(struct task *t);
 	void (*result)(int64_t result);
+	void (*yielding)(struct task *t);
 };
 void task_set_hooks(const struct task_hooks *h);
 

@@ -1,0 +1,50 @@
+/*
+ * test_selfscan.c — a task that runs throughout the mark, yielding every
+ * 2 ms only to be picked again at once, scans its own stack when it yields
+ * (gc/mark.c's mark_self_scan), so stop 2 finds no stack left to scan.
+ * Without that, the markers almost never find it off its core.
+ */
+#include "gc/gc.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/arch/timer.h"
+#include "kernel/task/task.h"
+#include "tests/kernel/ktest.h"
+
+#define CYCLES	3
+#define BUSY_NS (2 * 1000 * 1000) /* between yields: longer than a marker waits for a stack */
+
+static int spin_until; /* the spinner runs while this is 0 */
+
+static int64_t spinner(void *arg)
+{
+	(void)arg;
+	/* acquire: pairs with the test's release; nothing else is read */
+	while (!__atomic_load_n(&spin_until, __ATOMIC_ACQUIRE)) {
+		delay_ns(BUSY_NS); /* running: no marker can take its lock now */
+		task_yield(); /* the only runnable task of its core: picked again at once */
+	}
+	return 0;
+}
+
+KTEST(gc, a_task_yielding_throughout_the_mark_scans_itself)
+{
+	if (cpus_online() < 2)
+		KSKIP("needs a second core for the spinning task");
+	int other = (cpu_id() + 1) % ncpus;
+	if (cpu_state(&cpus[other]) != CPU_ONLINE)
+		KSKIP("the next core is offline");
+	/* relaxed: set before the spinner exists (task creation orders it) */
+	__atomic_store_n(&spin_until, 0, __ATOMIC_RELAXED);
+	struct task *t = task_create_on(other, true, "spinner", spinner, NULL, 0);
+	KASSERT(t != NULL);
+	uint64_t left = 0;
+	for (int i = 0; i < CYCLES; i++) {
+		struct gc_cycle_stats s;
+		KASSERT(gc_cycle_stats(gc_collect(), &s));
+		left += s.stacks_at_stop2;
+	}
+	/* release: the spinner sees it and ends */
+	__atomic_store_n(&spin_until, 1, __ATOMIC_RELEASE);
+	task_join(t);
+	KASSERT_EQ(left, 0);
+}
