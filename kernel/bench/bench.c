@@ -378,9 +378,10 @@ int bench_run_named(const char *name)
 	for (const struct bench *b = benches; b->name; b++)
 		if (strcmp(b->name, name) == 0)
 			return b->run();
-	kprintf("bench: no benchmark '%s' (expected", name);
-	for (const struct bench *b = benches; b->name; b++)
-		kprintf(" %s", b->name);
-	kprintf(" or trees)\n");
+	char names[128];
+	size_t len = 0;
+	for (const struct bench *b = benches; b->name && len < sizeof names; b++)
+		len += (size_t)ksnprintf(names + len, sizeof names - len, "%s, ", b->name);
+	kprintf("bench: no benchmark '%s' (expected %sor trees)\n", name, names); /* one line */
 	return 1;
 }
