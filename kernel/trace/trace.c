@@ -270,14 +270,18 @@ void trace_emit_ipi_take(int ipi)
 	unmask_irqs(flags);
 }
 
-/* Events of core i in the current session (the dumper's view). */
+/* Does core i's buffer hold the current session (the dumper's view)? */
+static bool in_session(int i)
+{
+	/* acquire: pairs with the writer's release of its session: the count
+	 * and dropped read after this are this session's (the reset, or later) */
+	return i < nbufs && __atomic_load_n(&bufs[i].session, __ATOMIC_ACQUIRE) == session;
+}
+
+/* Events of core i in the current session. */
 static uint32_t events_of(int i)
 {
-	if (i >= nbufs)
-		return 0;
-	/* acquire: pairs with the writer's release of its session: the count
-	 * read below is this session's (the reset, or a later release) */
-	if (__atomic_load_n(&bufs[i].session, __ATOMIC_ACQUIRE) != session)
+	if (!in_session(i))
 		return 0;
 	/* acquire: pairs with the writer's release of count: the events below
 	 * it are complete */
@@ -286,10 +290,7 @@ static uint32_t events_of(int i)
 
 static uint64_t dropped_of(int i)
 {
-	if (i >= nbufs)
-		return 0;
-	/* acquire: as in events_of */
-	if (__atomic_load_n(&bufs[i].session, __ATOMIC_ACQUIRE) != session)
+	if (!in_session(i))
 		return 0;
 	/* relaxed: a statistic, written by core i alone */
 	return __atomic_load_n(&bufs[i].dropped, __ATOMIC_RELAXED);
