@@ -16,10 +16,14 @@
 #include "gc/internal.h"
 #include "kernel/arch/arch.h"
 #include "kernel/irq/irq.h"
+#include "kernel/panic/panic.h"
 
 void gc_write_init(void)
 {
-	irq_add_restartable((uintptr_t)gc_write_seq, (uintptr_t)gc_write_seq_end);
+	/* Without it a stop could split the fast path's check from its store:
+	 * a collector that silently loses objects is worse than none. */
+	if (irq_add_restartable((uintptr_t)gc_write_seq, (uintptr_t)gc_write_seq_end) != 0)
+		panic("gc: the write barrier's restartable sequence could not be registered");
 }
 
 /* The barrier was on: shade, then store, with interrupts masked. */
