@@ -7,11 +7,14 @@ Benchmarks print numbers; nothing here is timed.  What is checked:
     the workload must print (computed here, independently of the kernel),
     the run says `checks ok`, it recorded both pauses of every cycle, and
     at least one cycle ran;
-  - every benchmark's csv lines (trees, stw, yield, alloc, loop) parse, each
-    row has its header's number of fields, and every figure is a number
-    (only the label columns may hold words);
+  - every benchmark's csv lines (trees, stw, yield, alloc, loop, trace_cost)
+    parse, each row has its header's number of fields, and every figure is a
+    number (only the label columns may hold words);
+  - run=bench:tracecost measured every figure on both sides, recorded events
+    in its traced blocks and none in the others, and dropped none;
   - bad input: an unknown benchmark is named and fails the run; a depth out
-    of range is refused with its range;
+    of range is refused with its range; the tracer's cost with tracing on
+    from boot is refused with the reason;
   - tests/test_bench_parse.py: the parsers of tools/bench-peers on saved real
     output of Go's gctrace, Boehm's GC_PRINT_STATS and allstop.
 """
@@ -26,7 +29,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import benchlib  # noqa: E402  (tools/benchlib.py: the benchmark scripts' parsers)
 
 # Columns that hold words, not figures, in the kernel's csv tables.
-LABEL_COLUMNS = {"checks", "test", "barrier", "op", "kind"}
+LABEL_COLUMNS = {"checks", "test", "barrier", "op", "kind", "what"}
+# run=bench:tracecost's rows, and the samples each side must have (tracecost.c)
+TRACE_COST_SAMPLES = {"stw_latency": 2000, "stw_pause": 2000, "gc_stop1": 100, "gc_stop2": 100}
 TREES = dict(depth=10, long=11)
 
 
@@ -72,21 +77,47 @@ def trees_problems(out, tables, cores, workers):
     return problems
 
 
+def trace_cost_problems(tables):
+    """run=bench:tracecost: both sides of every figure measured, tracing really
+    on in the traced blocks and really off in the others, nothing dropped."""
+    rows = benchlib.table_dicts(tables.get("trace_cost", {"header": [], "rows": []}))
+    got = {r["what"]: r for r in rows}
+    if set(got) != set(TRACE_COST_SAMPLES):
+        return [f"trace_cost rows {sorted(got)}, want {sorted(TRACE_COST_SAMPLES)}"]
+    problems = []
+    for what, r in got.items():
+        if int(r["samples_each"]) != TRACE_COST_SAMPLES[what]:
+            problems.append(f"trace_cost {what}: {r['samples_each']} samples, want {TRACE_COST_SAMPLES[what]}")
+        if float(r["off_median_ns"]) <= 0 or float(r["on_median_ns"]) <= 0:
+            problems.append(f"trace_cost {what}: a median of 0")
+        if int(r["events_on"]) < 2000:  # every traced stop records its request at least
+            problems.append(f"trace_cost {what}: only {r['events_on']} events with tracing on")
+        if int(r["events_off"]) != 0:
+            problems.append(f"trace_cost {what}: {r['events_off']} events with tracing off")
+        if int(r["dropped"]) != 0:
+            problems.append(f"trace_cost {what}: {r['dropped']} events dropped")
+    return problems
+
+
 def run_trees(res, opts, cores, workers):
     name = f"bench: binary-trees depth {TREES['depth']}, {workers} workers, virt {cores} cores"
-    extra = ",bench:stw,bench:yield,bench:alloc,bench:loop" if cores == 4 else ""
+    extra = ",bench:stw,bench:yield,bench:alloc,bench:loop,bench:tracecost" if cores == 4 else ""
     append = (f"run=bench:trees{extra} depth={TREES['depth']} long={TREES['long']} "
               f"workers={workers} gcheap=2 exit=semihost")
     status, out, secs = boot(name, qemu_cmd(opts.image, cores, append=append))
-    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop"] if extra else [])
+    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop", "trace_cost"] if extra else [])
     problems, tables = csv_problems(out, want)
     problems = status_problems(status) + problems + trees_problems(out, tables, cores, workers)
+    if extra:
+        problems += trace_cost_problems(tables)
     res.add(name, not problems, f"{secs:.0f} s; " + "; ".join(problems[:6]))
 
 
 def run_bad_input(res, opts):
-    name = "bench: an unknown benchmark and a depth out of range are refused by name"
-    status, out, _ = boot(name, qemu_cmd(opts.image, 2, append="run=bench:nosuch,bench:trees depth=99 exit=semihost"))
+    name = ("bench: an unknown benchmark, a depth out of range and the tracer's cost with tracing on "
+            "are refused by name")
+    status, out, _ = boot(name, qemu_cmd(opts.image, 2, append="trace=on run=bench:nosuch,bench:trees,bench:tracecost "
+                                                            "depth=99 exit=semihost"))
     problems = []
     if status in (0, None):
         problems.append(f"exit status {status}, want a failure")
@@ -94,6 +125,8 @@ def run_bad_input(res, opts):
         problems.append("no message naming the unknown benchmark")
     if "bench:trees: depth=99: expected a number from 1 to 23" not in out:
         problems.append("no message refusing depth=99")
+    if "trace cost bench: tracing is on; this benchmark turns it on and off itself" not in out:
+        problems.append("bench:tracecost ran with tracing on from boot, or said nothing")
     res.add(name, not problems, "; ".join(problems))
 
 

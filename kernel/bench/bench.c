@@ -360,6 +360,7 @@ static const struct bench benches[] = {
     {"yield", yield_bench, true},
     {"alloc", alloc_bench, true},
     {"loop", loop_bench, false},
+    {"tracecost", trace_cost_bench, false},
     {NULL, NULL, false},
     /* clang-format on */
 };

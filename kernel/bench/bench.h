@@ -2,10 +2,10 @@
  * bench.h — benchmarks that print numbers (never pass/fail on speed):
  * bench.c (IPIs, traps, the stop, task switches, the emulator loop and the
  * table of them all), gc.c (the collector's pauses against the length of
- * the task slice) and trees.c (binary-trees, the workload the peers run
- * too).  Each prints a table for people and csv lines (csv.h) for
- * tools/bench.  Run by run=bench, run=bench:NAME and the shell's "stw
- * bench", "gc bench" and "gc bench trees".
+ * the task slice), trees.c (binary-trees, the workload the peers run
+ * too) and tracecost.c (the tracer's cost on stops and pauses).  Each prints a table for people and
+ * csv lines (csv.h) for tools/bench.  Run by run=bench, run=bench:NAME and the shell's "stw bench",
+ * "gc bench" and "gc bench trees".
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -20,6 +20,8 @@ int bench_run_named(const char *name);
 int stw_bench(unsigned n);
 /* Both pauses with 10, 1,000 and 100,000 tasks. */
 int gc_bench(void);
+/* Stops and GC cycles with tracing off and on in turn (tracecost.c). */
+int trace_cost_bench(void);
 
 #define TREES_MAX_WORKERS 64
 

@@ -12,6 +12,7 @@
 #include "kernel/firmware/bootargs.h"
 #include "kernel/firmware/power.h"
 #include "kernel/irq/ipi.h"
+#include "kernel/irq/irq.h"
 #include "kernel/mm/page.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/stw/stop.h"
@@ -127,6 +128,13 @@ void bootargs_apply_trace(void)
 	if (!mem) {
 		kprintf("trace: no memory for %u events per core (%llu KiB): no tracing\n", per,
 			(unsigned long long)(bytes >> 10));
+		return;
+	}
+	/* an event is a restartable sequence (kernel/trace/record.S): without
+	 * it an interrupt could overwrite a half-written event */
+	if (irq_add_restartable((uintptr_t)trace_record_seq, (uintptr_t)trace_record_seq_end) !=
+	    0) {
+		kprintf("trace: its restartable sequence could not be registered: no tracing\n");
 		return;
 	}
 	trace_init((void *)(uintptr_t)mem, bytes, ncpus);

@@ -58,26 +58,35 @@ const char *ipi_name(int ipi)
 
 void ipi_send(int cpu, enum ipi ipi)
 {
-	if (irqchip && cpu >= 0 && cpu < ncpus) {
-		trace_ipi_send(1ULL << cpu, ipi); /* before the SGI: it leaves the flow id */
-		irqchip->send_sgi(1ULL << cpu, ipi);
-	}
+	if (irqchip && cpu >= 0 && cpu < ncpus)
+		ipi_send_mask(1ULL << cpu, ipi);
 }
 
 void ipi_send_mask(uint64_t mask, enum ipi ipi)
 {
 	if (irqchip && mask) {
-		trace_ipi_send(mask, ipi);
+		struct trace_send t;
+		bool traced =
+		    trace_ipi_send_begin(&t, mask, ipi); /* the flow ids, before the SGI */
 		irqchip->send_sgi(mask, ipi);
+		if (traced)
+			trace_ipi_send_end(&t, mask, ipi); /* the event, after it */
 	}
 }
 
 void ipi_send_others(enum ipi ipi)
 {
 	if (irqchip) {
-		if (trace_on()) /* the mask only when tracing */
-			trace_emit_ipi_send(cpus_online_mask() & ~(1ULL << cpu_id()), ipi);
+		struct trace_send t;
+		uint64_t others = 0;
+		bool traced = false;
+		if (trace_on()) { /* the mask only when tracing */
+			others = cpus_online_mask() & ~(1ULL << cpu_id());
+			traced = trace_ipi_send_begin(&t, others, ipi);
+		}
 		irqchip->send_sgi_others(ipi);
+		if (traced)
+			trace_ipi_send_end(&t, others, ipi);
 	}
 }
 

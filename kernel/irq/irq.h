@@ -75,7 +75,9 @@ void irq_set_entry_hook(irq_entry_hook_fn fn);
 
 /*
  * A restartable sequence, [start, end): a few instructions whose only effect
- * is a store at their very end.  An interrupt taken inside it (its return
+ * is a store at their very end (stores before it may only go where nobody
+ * looks until that last one, as in the tracer's record.S, which fills an
+ * event and then publishes it).  An interrupt taken inside it (its return
  * address at or after start, before end) returns to start instead, so the
  * sequence runs again from the top with what the interrupt changed (a
  * stop-the-world that turned the write barrier on) in view.  This is Linux's
@@ -83,7 +85,7 @@ void irq_set_entry_hook(irq_entry_hook_fn fn);
  * interrupts.  Register at boot, before the code can run; at most
  * IRQ_RESTARTABLE_MAX.  Returns 0, or -1 with a message.
  */
-#define IRQ_RESTARTABLE_MAX 4
+#define IRQ_RESTARTABLE_MAX 4 /* used: the write barrier (gc/write.S), the tracer */
 int irq_add_restartable(uintptr_t start, uintptr_t end);
 /* If tf's return address lies inside a restartable sequence, move it to the
  * sequence's start; true if it did.  trap_irq calls it first. */

@@ -46,6 +46,16 @@ static void summarize_ticks(const uint32_t *ticks, size_t n, uint64_t *min, uint
 	*max = ticks_to_ns(s.max);
 }
 
+bool stw_last(uint64_t *latency_ns, uint64_t *pause_ns)
+{
+	if (!stops)
+		return false;
+	uint64_t i = (stops - 1) % STW_SAMPLES;
+	*latency_ns = ticks_to_ns(lat_ticks[i]);
+	*pause_ns = ticks_to_ns(pause_ticks[i]);
+	return true;
+}
+
 void stw_summary(struct stw_summary *s)
 {
 	memset(s, 0, sizeof *s);

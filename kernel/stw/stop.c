@@ -357,8 +357,9 @@ void stop_the_world(const char *reason)
 	uint64_t mask = others_mask(me->id, &n);
 	uint64_t g = gen + 1; /* only the owner writes gen */
 	expected_acks = n; /* published by the release of gen below */
-	t_request = timer_count();
+	/* recorded before the clock starts: the stop's latency is its own */
 	trace_event(TR_STW_REQUEST, (uint32_t)g, (uint64_t)(uintptr_t)reason, 0);
+	t_request = timer_count();
 	/* release: everything before the stop is visible to a core that reads
 	 * this gen in its handler (and the SGI is sent after a DSB) */
 	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);

@@ -88,6 +88,9 @@ struct stw_summary {
 	uint64_t pause_min, pause_median, pause_p99, pause_max; /* request -> released */
 };
 void stw_summary(struct stw_summary *s);
+/* The last stop's latency and pause (false before the first); for the
+ * stop's owner, right after start_the_world. */
+bool stw_last(uint64_t *latency_ns, uint64_t *pause_ns);
 void stw_print_summary(const char *title);
 
 #endif

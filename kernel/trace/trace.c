@@ -11,9 +11,9 @@
  *
  * Buffers.  At boot the tracer gets one block of memory (trace_init; the
  * size is tracebuf= events per core) and splits it into one bounded linear
- * buffer per core.  A core writes only its own buffer, with its interrupts
- * masked, so an interrupt on the same core cannot tear an event and nobody
- * else ever writes it: no lock, no atomic read-modify-write.  The buffer is
+ * buffer per core.  A core writes only its own buffer, and an interrupt on
+ * the same core cannot tear an event (below): no lock, no atomic
+ * read-modify-write.  The buffer is
  * linear, not a ring: when it is full the NEWEST events are dropped and
  * counted (dropped per core, shown by `trace status` and the dump), so a
  * trace always has a complete beginning and every slice that was opened in
@@ -28,11 +28,16 @@
  *
  * Ordering.  The writer fills event n, then stores count = n + 1 with
  * release; the dumper loads count with acquire and reads events [0, count):
- * every event it reads is complete.  The writer masks its interrupts for the
- * few instructions of one event (unless they are masked already: in IPI
- * handlers, the park and the scheduler they are).  trace_start stores the
- * session and t0, then trace_enabled = 1 with release; trace_emit loads
- * trace_enabled with acquire before it reads the session.  The trace points
+ * every event it reads is complete.  An interrupt on the writer's core must
+ * not record between its reading of count and its release of the next one:
+ * an event's few instructions are a restartable sequence (record.S), which
+ * an interrupt sends back to its start, so no event masks interrupts
+ * (under QEMU the DAIF writes cost more than the rest of an event).  The
+ * slow path (a new session's reset, a full buffer's drop count) and an
+ * IPI's send, written after the SGI (trace_emit_send_begin), mask them.
+ * trace_start stores the session and t0, then trace_enabled = 1 with
+ * release; record.S reads the session after trace_enabled through an
+ * address dependency, the slow paths with an acquire.  The trace points
  * themselves read trace_enabled relaxed (one load and a branch when tracing
  * is off); a core that sees it late only records its first events late.
  *
@@ -56,12 +61,17 @@
  * console for tools/trace-decode (a board without semihosting).
  */
 #include "kernel/trace/trace.h"
+#include "kernel/trace/layout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
 #include "kernel/arch/timer.h"
 #include "kernel/drivers/console.h"
 
+#include <stddef.h>
 #include <string.h>
+
+/* record.S: 0 if recorded (or tracing is off), 1 for record_slow */
+int trace_record_fast(uint32_t kind, uint32_t a, uint64_t b, uint64_t c);
 
 static const char *alloc_why_name(uint64_t why)
 {
@@ -83,6 +93,7 @@ struct trace_ev {
 };
 
 _Static_assert(sizeof(struct trace_ev) == TRACE_EVENT_BYTES, "trace.h's event size");
+_Static_assert(sizeof(struct trace_ev) == 1 << TRACE_EV_SHIFT, "layout.h's event size");
 
 /* One core's buffer: written only by that core (see the top). */
 struct trace_buf {
@@ -94,12 +105,21 @@ struct trace_buf {
 	uint64_t dropped; /* events that did not fit, in this session */
 } __attribute__((aligned(64)));
 
+/* record.S reaches these by the offsets in layout.h */
+_Static_assert(sizeof(struct trace_buf) == 1 << TRACE_BUF_SHIFT, "layout.h: buffer size");
+_Static_assert(offsetof(struct trace_buf, ev) == TRACE_BUF_EV, "layout.h: ev");
+_Static_assert(offsetof(struct trace_buf, cap) == TRACE_BUF_CAP, "layout.h: cap");
+_Static_assert(offsetof(struct trace_buf, count) == TRACE_BUF_COUNT, "layout.h: count");
+_Static_assert(offsetof(struct trace_buf, session) == TRACE_BUF_SESSION, "layout.h: session");
+_Static_assert(offsetof(struct cpu, id) == CPU_ID_OFFSET, "layout.h: struct cpu's id");
+_Static_assert(sizeof(((struct cpu *)0)->id) == 4, "record.S loads the id as 32 bits");
+
 #define IPI_SLOTS 8 /* IPI kinds with a flow slot (kernel/irq/ipi.h has 6) */
 
 int trace_enabled __attribute__((aligned(64)));
-static uint32_t session;
+uint32_t trace_session; /* read by record.S too */
 static uint64_t t0; /* the counter at trace_start */
-static struct trace_buf bufs[MAX_CPUS];
+struct trace_buf trace_bufs[MAX_CPUS]; /* likewise */
 static int nbufs;
 /* The flow id of the last IPI of each kind sent to each core. */
 static uint32_t flow_slot[MAX_CPUS][IPI_SLOTS];
@@ -114,8 +134,8 @@ void trace_init(void *mem, size_t bytes, int ncpu)
 		ncpu = MAX_CPUS;
 	size_t per = bytes / (size_t)ncpu / sizeof(struct trace_ev);
 	for (int i = 0; i < ncpu; i++) {
-		bufs[i].ev = (struct trace_ev *)mem + (size_t)i * per;
-		bufs[i].cap = (uint32_t)per;
+		trace_bufs[i].ev = (struct trace_ev *)mem + (size_t)i * per;
+		trace_bufs[i].cap = (uint32_t)per;
 	}
 	nbufs = ncpu;
 }
@@ -135,7 +155,7 @@ void trace_start(void)
 	if (!nbufs)
 		return;
 	/* relaxed: published by the release of trace_enabled below */
-	__atomic_store_n(&session, session + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&trace_session, trace_session + 1, __ATOMIC_RELAXED);
 	t0 = timer_count(); /* likewise */
 	/* release: the session and t0 are visible to a core that sees tracing
 	 * on (pairs with the acquire in trace_emit) */
@@ -154,12 +174,19 @@ bool trace_running(void)
 	return trace_on();
 }
 
-/* Claim the next slot of this core's buffer; interrupts are masked. */
-static struct trace_ev *slot(struct trace_buf *tb, uint32_t *n)
+/*
+ * Record one event at time ts (a counter value this core read) in this
+ * core's buffer; this core's interrupts are masked.  Inlined into each
+ * entry point: an event lies on the paths it traces (a stop's request and
+ * parks), so it is kept to a few loads and stores and one release.
+ */
+static inline __attribute__((always_inline)) void record_at(uint64_t ts, enum trace_kind kind,
+							    uint32_t a, uint64_t b, uint64_t c)
 {
+	struct trace_buf *tb = &trace_bufs[cpu_id()];
 	/* relaxed: ordered after trace_enabled's acquire load (the caller's) */
-	uint32_t s = __atomic_load_n(&session, __ATOMIC_RELAXED);
-	if (tb->session != s) { /* a new session: empty our own buffer */
+	uint32_t s = __atomic_load_n(&trace_session, __ATOMIC_RELAXED);
+	if (__builtin_expect(tb->session != s, 0)) { /* a new session: empty our own buffer */
 		/* relaxed: both published by the release of the session below */
 		__atomic_store_n(&tb->count, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&tb->dropped, 0, __ATOMIC_RELAXED);
@@ -167,23 +194,13 @@ static struct trace_ev *slot(struct trace_buf *tb, uint32_t *n)
 		 * emptied count, or a later one, never the last session's */
 		__atomic_store_n(&tb->session, s, __ATOMIC_RELEASE);
 	}
-	*n = tb->count; /* only this core writes it */
-	if (*n >= tb->cap) {
+	uint32_t n = tb->count; /* only this core writes it */
+	if (__builtin_expect(n >= tb->cap, 0)) {
 		/* relaxed: a statistic; only this core writes it */
 		__atomic_store_n(&tb->dropped, tb->dropped + 1, __ATOMIC_RELAXED);
-		return NULL;
-	}
-	return &tb->ev[*n];
-}
-
-/* The event at time ts (a counter value this core read). */
-static void record_at(uint64_t ts, enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
-{
-	struct trace_buf *tb = &bufs[cpu_id()];
-	uint32_t n;
-	struct trace_ev *e = slot(tb, &n);
-	if (!e)
 		return;
+	}
+	struct trace_ev *e = &tb->ev[n];
 	e->ts = ts;
 	e->kind = kind;
 	e->a = a;
@@ -194,18 +211,13 @@ static void record_at(uint64_t ts, enum trace_kind kind, uint32_t a, uint64_t b,
 	__atomic_store_n(&tb->count, n + 1, __ATOMIC_RELEASE);
 }
 
-static void record(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
-{
-	record_at(timer_count(), kind, a, b, c);
-}
-
 /*
  * One writer per buffer: no interrupt on this core may come between claiming
  * a slot and publishing it.  Many trace points are in interrupt handlers or
  * in the scheduler, already masked: there the mask is left alone (writing
  * DAIF is the dearest part of an event under QEMU).
  */
-static uint64_t mask_irqs(void)
+static inline uint64_t mask_irqs(void)
 {
 	uint64_t flags = read_sysreg(daif);
 	if (!(flags & DAIF_I))
@@ -213,19 +225,32 @@ static uint64_t mask_irqs(void)
 	return flags;
 }
 
-static void unmask_irqs(uint64_t flags)
+static inline void unmask_irqs(uint64_t flags)
 {
 	if (!(flags & DAIF_I))
 		irq_restore(flags);
 }
 
-void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+/* acquire: pairs with trace_start's release; the session is read after */
+static inline bool enabled_acquire(void)
+{
+	return __atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE);
+}
+
+/* The slow path of an event: this core's buffer holds an older session
+ * (record_at empties it) or is full (record_at counts the drop). */
+static void record_slow(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
 {
 	uint64_t flags = mask_irqs();
-	/* acquire: pairs with trace_start's release; the session is read after */
-	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE))
-		record(kind, a, b, c);
+	if (enabled_acquire())
+		record_at(timer_count(), kind, a, b, c);
 	unmask_irqs(flags);
+}
+
+void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+{
+	if (trace_record_fast(kind, a, b, c)) /* record.S: no interrupt masking */
+		record_slow(kind, a, b, c);
 }
 
 void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)
@@ -236,38 +261,51 @@ void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)
 	trace_emit(kind, a, w[0], w[1]);
 }
 
-void trace_emit_ipi_send(uint64_t mask, int ipi)
+/*
+ * An IPI's send, in two halves around the SGI (kernel/irq/ipi.c), so that
+ * writing the event does not delay the interrupt it describes: the begin
+ * reads the send's time and leaves a flow id in each target's slot, the SGI
+ * goes, then the end writes the event with the time read before.  This
+ * core's interrupts stay masked from begin to end, so no event of its own
+ * can come between (its buffer stays in time order).
+ *
+ * The time is read before the id is left: a target still taking an earlier
+ * IPI of this kind may read the new id at once, and its receipt must not
+ * come before the send.
+ */
+void trace_emit_send_begin(struct trace_send *s, uint64_t mask, int ipi)
 {
-	uint64_t flags = mask_irqs();
-	/* acquire: as in trace_emit */
-	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE) && ipi >= 0 && ipi < IPI_SLOTS) {
-		/* The send's time is read before its id is left in the slots: a
-		 * target still taking an earlier IPI of this kind may read the new
-		 * id at once, and its receipt must not come before the send. */
-		uint64_t ts = timer_count();
-		int me = cpu_id();
-		uint32_t id = ((uint32_t)me << 24) | (++bufs[me].flow_seq & 0xffffff);
-		for (int i = 0; i < MAX_CPUS; i++)
-			if (mask & (1ULL << i))
-				/* relaxed: the irqchip issues a DSB before it raises the
-				 * SGI (ipi.c), so the target's handler reads this id */
-				__atomic_store_n(&flow_slot[i][ipi], id, __ATOMIC_RELAXED);
-		record_at(ts, TR_IPI_SEND, (uint32_t)ipi, mask, id);
+	s->flags = mask_irqs();
+	s->id = 0;
+	if (!enabled_acquire() || ipi < 0 || ipi >= IPI_SLOTS) {
+		unmask_irqs(s->flags);
+		return;
 	}
-	unmask_irqs(flags);
+	s->ts = timer_count();
+	int me = cpu_id();
+	s->id = ((uint32_t)me << 24) | (++trace_bufs[me].flow_seq & 0xffffff);
+	s->id |= s->id ? 0 : 1; /* never 0: 0 says "not traced" */
+	for (uint64_t m = mask & ((1ULL << MAX_CPUS) - 1); m; m &= m - 1)
+		/* relaxed: the irqchip issues a DSB before it raises the SGI
+		 * (ipi.c), so the target's handler reads this id */
+		__atomic_store_n(&flow_slot[__builtin_ctzll(m)][ipi], s->id, __ATOMIC_RELAXED);
+}
+
+void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi)
+{
+	/* interrupts still masked since the begin */
+	record_at(s->ts, TR_IPI_SEND, (uint32_t)ipi, mask, s->id);
+	unmask_irqs(s->flags);
 }
 
 void trace_emit_ipi_take(int ipi)
 {
-	uint64_t flags = mask_irqs();
-	/* acquire: as in trace_emit */
-	if (__atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE) && ipi >= 0 && ipi < IPI_SLOTS) {
-		/* relaxed: the sender's store came before its DSB and SGI, and
-		 * taking the interrupt came after (see trace_emit_ipi_send) */
-		uint32_t id = __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
-		record(TR_IPI_TAKE, (uint32_t)ipi, 0, id);
-	}
-	unmask_irqs(flags);
+	if (ipi < 0 || ipi >= IPI_SLOTS)
+		return;
+	/* relaxed: the sender's store came before its DSB and SGI, and taking
+	 * the interrupt came after (see trace_emit_send_begin) */
+	uint32_t id = __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
+	trace_emit(TR_IPI_TAKE, (uint32_t)ipi, 0, id);
 }
 
 /* Does core i's buffer hold the current session (the dumper's view)? */
@@ -275,7 +313,8 @@ static bool in_session(int i)
 {
 	/* acquire: pairs with the writer's release of its session: the count
 	 * and dropped read after this are this session's (the reset, or later) */
-	return i < nbufs && __atomic_load_n(&bufs[i].session, __ATOMIC_ACQUIRE) == session;
+	return i < nbufs &&
+	       __atomic_load_n(&trace_bufs[i].session, __ATOMIC_ACQUIRE) == trace_session;
 }
 
 /* Events of core i in the current session. */
@@ -285,7 +324,7 @@ static uint32_t events_of(int i)
 		return 0;
 	/* acquire: pairs with the writer's release of count: the events below
 	 * it are complete */
-	return __atomic_load_n(&bufs[i].count, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&trace_bufs[i].count, __ATOMIC_ACQUIRE);
 }
 
 static uint64_t dropped_of(int i)
@@ -293,14 +332,27 @@ static uint64_t dropped_of(int i)
 	if (!in_session(i))
 		return 0;
 	/* relaxed: a statistic, written by core i alone */
-	return __atomic_load_n(&bufs[i].dropped, __ATOMIC_RELAXED);
+	return __atomic_load_n(&trace_bufs[i].dropped, __ATOMIC_RELAXED);
+}
+
+bool trace_event_at(int cpu, uint32_t i, struct trace_record *r)
+{
+	if (cpu < 0 || cpu >= MAX_CPUS || i >= events_of(cpu))
+		return false;
+	const struct trace_ev *e = &trace_bufs[cpu].ev[i]; /* complete: below count */
+	r->ts = e->ts;
+	r->kind = e->kind;
+	r->a = e->a;
+	r->b = e->b;
+	r->c = e->c;
+	return true;
 }
 
 void trace_get_status(struct trace_status *s)
 {
 	memset(s, 0, sizeof *s);
 	s->ncpu = nbufs;
-	s->capacity = nbufs ? bufs[0].cap : 0;
+	s->capacity = nbufs ? trace_bufs[0].cap : 0;
 	for (int i = 0; i < nbufs; i++) {
 		s->core_events[i] = events_of(i);
 		s->core_dropped[i] = dropped_of(i);
@@ -665,7 +717,8 @@ static int earliest(struct exporter *x)
 	int best = -1;
 	for (int i = 0; i < nbufs; i++)
 		if (x->pos[i] < x->count[i] &&
-		    (best < 0 || bufs[i].ev[x->pos[i]].ts < bufs[best].ev[x->pos[best]].ts))
+		    (best < 0 ||
+		     trace_bufs[i].ev[x->pos[i]].ts < trace_bufs[best].ev[x->pos[best]].ts))
 			best = i;
 	return best;
 }
@@ -687,7 +740,7 @@ uint64_t trace_export_json(trace_write_fn write, void *ctx)
 	}
 	int cpu;
 	while ((cpu = earliest(x)) >= 0)
-		one_event(x, cpu, &bufs[cpu].ev[x->pos[cpu]++]);
+		one_event(x, cpu, &trace_bufs[cpu].ev[x->pos[cpu]++]);
 	/* Close what is still open, at each core's last event. */
 	for (int i = 0; i < nbufs; i++)
 		while (x->cs[i].depth > 0)

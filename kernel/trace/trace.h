@@ -60,8 +60,18 @@ enum trace_alloc_why {
 extern int trace_enabled;
 
 void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c);
+/* record.S's restartable sequence: the boot code registers it with the
+ * interrupt layer (irq_add_restartable) before it hands the tracer its
+ * memory (trace_init); without it, tracing would lose events. */
+extern const char trace_record_seq[], trace_record_seq_end[];
 void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name);
-void trace_emit_ipi_send(uint64_t mask, int ipi);
+/* An IPI's send, in halves around the SGI (trace.c). */
+struct trace_send {
+	uint64_t ts, flags;
+	uint32_t id;
+};
+void trace_emit_send_begin(struct trace_send *s, uint64_t mask, int ipi);
+void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi);
 void trace_emit_ipi_take(int ipi);
 
 static inline bool trace_on(void)
@@ -87,11 +97,23 @@ static inline void trace_event_name(enum trace_kind kind, uint32_t a, const char
 		trace_emit_name(kind, a, name);
 }
 
-/* IPIs: the send leaves a flow id for each target, which the receipt reads. */
-static inline void trace_ipi_send(uint64_t mask, int ipi)
+/*
+ * IPIs: before the SGI, the send leaves a flow id for each target, which the
+ * receipt reads; after it, the send's event is written (so the SGI is not
+ * delayed by it).  Between the two, this core's interrupts are masked.
+ */
+static inline bool trace_ipi_send_begin(struct trace_send *s, uint64_t mask, int ipi)
 {
-	if (trace_on())
-		trace_emit_ipi_send(mask, ipi);
+	if (!trace_on())
+		return false;
+	trace_emit_send_begin(s, mask, ipi);
+	return s->id != 0;
+}
+
+/* Only after a begin that returned true. */
+static inline void trace_ipi_send_end(struct trace_send *s, uint64_t mask, int ipi)
+{
+	trace_emit_send_end(s, mask, ipi);
 }
 
 static inline void trace_ipi_take(int ipi)
@@ -119,6 +141,15 @@ struct trace_status {
 	uint64_t core_events[MAX_CPUS], core_dropped[MAX_CPUS];
 };
 void trace_get_status(struct trace_status *s);
+
+/* Event i of core cpu in the current session (false past its end): what the
+ * export reads, for tests. */
+struct trace_record {
+	uint64_t ts; /* timer_count() */
+	uint32_t kind, a;
+	uint64_t b, c;
+};
+bool trace_event_at(int cpu, uint32_t i, struct trace_record *r);
 
 /*
  * Export: the Chrome trace-event JSON, in pieces handed to write().

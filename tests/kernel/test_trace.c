@@ -1,0 +1,133 @@
+/*
+ * test_trace.c — the tracer's record (kernel/trace/record.S) is a
+ * restartable sequence: an interrupt taken inside it sends it back to its
+ * start, so the interrupt's own events and the interrupted one all survive,
+ * in time order, without the record masking interrupts.
+ */
+#include "kernel/arch/arch.h"
+#include "kernel/arch/cpu.h"
+#include "kernel/arch/timer.h"
+#include "kernel/arch/trap.h"
+#include "kernel/drivers/console.h"
+#include "kernel/irq/ipi.h"
+#include "kernel/irq/irq.h"
+#include "kernel/task/task.h"
+#include "kernel/trace/trace.h"
+#include "tests/kernel/ktest.h"
+
+#include <string.h>
+
+#define INSN 4 /* bytes per A64 instruction */
+
+/* The boot code registered the sequence (kernel/init/args.c). */
+KTEST(trace, record_sequence_restarts_inside_only)
+{
+	if (!trace_ready())
+		KSKIP("the tracer has no buffer");
+	uintptr_t start = (uintptr_t)trace_record_seq, end = (uintptr_t)trace_record_seq_end;
+	KASSERT(end > start);
+	struct trap_frame tf;
+	memset(&tf, 0, sizeof tf);
+	for (uintptr_t pc = start; pc < end; pc += INSN) {
+		tf.elr = pc;
+		KASSERT(irq_restart_sequence(&tf));
+		KASSERT_EQ(tf.elr, start);
+	}
+	tf.elr = end; /* count is published: nothing to run again */
+	KASSERT(!irq_restart_sequence(&tf));
+	KASSERT_EQ(tf.elr, end);
+}
+
+#define MARKS	  3000
+#define MARK_KIND TR_NONE /* the export skips it */
+#define MARK_A	  0x7ace
+
+static volatile int ping_stop;
+
+/* On another core: IPI_PING at the recording core until told to stop. */
+static int64_t pinger(void *arg)
+{
+	int target = (int)(uintptr_t)arg;
+	uint64_t sent = 0;
+	while (!ping_stop) {
+		ipi_send(target, IPI_PING);
+		sent++;
+		for (volatile int i = 0; i < 200; i++) /* let it be taken, mostly */
+			;
+	}
+	return (int64_t)sent;
+}
+
+static uint64_t pings_taken(int cpu)
+{
+	/* acquire: pairs with the handler's release increment (ipi_handle) */
+	return __atomic_load_n(&cpus[cpu].ipi_count[IPI_PING], __ATOMIC_ACQUIRE);
+}
+
+static int other_online_core(void)
+{
+	for (int i = 0; i < MAX_CPUS; i++)
+		if (i != cpu_id() && cpu_state(&cpus[i]) == CPU_ONLINE)
+			return i;
+	return -1;
+}
+
+/*
+ * This core records MARKS events in a row, with interrupts on, while another
+ * core pings it: each ping's handler records its receipt and its end on
+ * this core too, often from inside one of our records.  Afterwards every
+ * mark is there, in order, every ping taken has its receipt, and time never
+ * runs backwards.  Without the restart, a ping taken between a record's
+ * read of count and its release of count + 1 has its events overwritten.
+ */
+KTEST(trace, events_survive_interrupts_taken_inside_a_record)
+{
+	int me = cpu_id(), other = other_online_core();
+	if (other < 0)
+		KSKIP("one core: nobody to send the interrupts");
+	if (!trace_ready() || trace_running())
+		KSKIP("the tracer has no buffer, or is on already");
+	struct trace_status st;
+	trace_get_status(&st);
+	if (st.capacity < 4 * MARKS)
+		KSKIP("tracebuf= too small for this test");
+
+	trace_start();
+	uint64_t before = pings_taken(me); /* no ping in flight yet */
+	ping_stop = 0;
+	struct task *t =
+	    task_create_on(other, true, "trace-pinger", pinger, (void *)(uintptr_t)me, 0);
+	KASSERT(t != NULL);
+	while (pings_taken(me) == before) /* the pinger runs */
+		cpu_relax();
+	for (uint32_t i = 0; i < MARKS; i++)
+		trace_event(MARK_KIND, MARK_A, i, 0);
+	ping_stop = 1;
+	KASSERT_GT(task_join(t), 0);
+	uint64_t until = timer_ns() + 2000000; /* the last ping's handler */
+	while (timer_ns() < until)
+		cpu_relax();
+	uint64_t taken = pings_taken(me) - before;
+	trace_stop();
+
+	trace_get_status(&st);
+	KASSERT_EQ(st.core_dropped[me], 0);
+	struct trace_record r;
+	uint64_t marks = 0, receipts = 0, last_ts = 0, backwards = 0;
+	for (uint32_t i = 0; trace_event_at(me, i, &r); i++) {
+		if (r.ts < last_ts)
+			backwards++;
+		last_ts = r.ts;
+		if (r.kind == MARK_KIND && r.a == MARK_A) {
+			KASSERT_EQ(r.b, marks); /* every mark, in order */
+			marks++;
+		} else if (r.kind == TR_IPI_TAKE && r.a == IPI_PING) {
+			receipts++;
+		}
+	}
+	kprintf("trace test: %llu marks, %llu pings taken during them, %llu receipts recorded\n",
+		(unsigned long long)marks, (unsigned long long)taken, (unsigned long long)receipts);
+	KASSERT_EQ(marks, MARKS);
+	KASSERT_EQ(receipts, taken);
+	KASSERT_EQ(backwards, 0);
+}
