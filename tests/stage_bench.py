@@ -31,7 +31,7 @@ import benchlib  # noqa: E402  (tools/benchlib.py: the benchmark scripts' parser
 # Columns that hold words, not figures, in the kernel's csv tables.
 LABEL_COLUMNS = {"checks", "test", "barrier", "op", "kind", "what"}
 # run=bench:tracecost's rows, and the samples each side must have (tracecost.c)
-TRACE_COST_SAMPLES = {"stw_latency": 2000, "stw_pause": 2000, "gc_stop1": 100, "gc_stop2": 100}
+TRACE_COST_SAMPLES = {"stw_latency": 2000, "stw_pause": 2000, "gc_stop1": 200, "gc_stop2": 200}
 TREES = dict(depth=10, long=11)
 
 

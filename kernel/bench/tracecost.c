@@ -9,7 +9,8 @@
  * rounds, each a block of stops with tracing off and a block with it on, in
  * the order off-on in even rounds and on-off in odd ones, so that a drift
  * during the boot (the host getting busier) falls on both sides alike.  The
- * same is done with whole GC cycles for their two pauses.
+ * same is done with whole GC cycles for their two pauses (GC_ROUNDS rounds:
+ * a cycle's pauses move more from one to the next than a stop's do).
  *
  * Each "on" block is a fresh trace session (trace_start empties every
  * buffer), so the buffers do not fill up; a block that still dropped events
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #define ROUNDS	   50 /* short blocks, many rounds: the pairs stay close in time */
+#define GC_ROUNDS  100 /* a cycle's pauses move more than a stop's: more of them */
 #define STOPS	   40 /* per block */
 #define CYCLES	   2 /* per block */
 #define LIVE_NODES 4096 /* a list kept alive, so that each cycle marks something */
@@ -50,7 +52,7 @@ static const char *const figure_words[NFIGURES] = {"stw_latency", "stw_pause", "
 struct samples {
 	uint64_t v[NFIGURES][2][ROUNDS * STOPS];
 	size_t n[NFIGURES][2];
-	uint64_t block[NFIGURES][2][ROUNDS];
+	uint64_t block[NFIGURES][2][GC_ROUNDS > ROUNDS ? GC_ROUNDS : ROUNDS];
 	uint64_t dropped; /* events dropped in the "on" blocks */
 	uint64_t events_on; /* events recorded in the "on" blocks */
 	uint64_t events_off; /* ... in the "off" blocks: must stay 0 */
@@ -179,23 +181,24 @@ static void report(int fig)
 	uint64_t off = median_of(S.v[fig][OFF], S.n[fig][OFF]);
 	uint64_t on = median_of(S.v[fig][ON], S.n[fig][ON]);
 	int64_t change = permille(off, on);
-	int64_t rounds[ROUNDS];
-	for (int r = 0; r < ROUNDS; r++)
+	int nr = fig == STOP1 || fig == STOP2 ? GC_ROUNDS : ROUNDS;
+	int64_t rounds[GC_ROUNDS > ROUNDS ? GC_ROUNDS : ROUNDS];
+	for (int r = 0; r < nr; r++)
 		rounds[r] = permille(S.block[fig][OFF][r], S.block[fig][ON][r]);
-	/* sort the rounds' changes (signed: an insertion sort of ROUNDS values) */
-	for (int i = 1; i < ROUNDS; i++)
+	/* sort the rounds' changes (signed: an insertion sort of nr values) */
+	for (int i = 1; i < nr; i++)
 		for (int j = i; j > 0 && rounds[j - 1] > rounds[j]; j--) {
 			int64_t t = rounds[j];
 			rounds[j] = rounds[j - 1];
 			rounds[j - 1] = t;
 		}
-	int64_t lo = rounds[ROUNDS / 4], mid = rounds[ROUNDS / 2], hi = rounds[ROUNDS * 3 / 4];
+	int64_t lo = rounds[nr / 4], mid = rounds[nr / 2], hi = rounds[nr * 3 / 4];
 	kprintf("  %-12s  %8llu ns off  %8llu ns on  %s %%   (rounds: median %s %%, quartiles %s "
 		".. %s %%)\n",
 		figure_names[fig], (unsigned long long)off, (unsigned long long)on, pct(change).s,
 		pct(mid).s, pct(lo).s, pct(hi).s);
 	csv_row("trace_cost", "%s,%d,%zu,%llu,%llu,%lld,%lld,%lld,%lld,%llu,%llu,%llu",
-		figure_words[fig], ROUNDS, S.n[fig][ON], (unsigned long long)off,
+		figure_words[fig], nr, S.n[fig][ON], (unsigned long long)off,
 		(unsigned long long)on, (long long)change, (long long)lo, (long long)mid,
 		(long long)hi, (unsigned long long)S.events_on, (unsigned long long)S.events_off,
 		(unsigned long long)S.dropped);
@@ -234,13 +237,13 @@ int trace_cost_bench(void)
 	}
 	memset(&S, 0, sizeof S);
 	kprintf("trace cost bench: tracing off and on in turn in one boot, %d cores: %d rounds of "
-		"%d stops and of %d GC cycles each way\n",
-		cpus_online(), ROUNDS, STOPS, CYCLES);
+		"%d stops and %d rounds of %d GC cycles, each way\n",
+		cpus_online(), ROUNDS, STOPS, GC_ROUNDS, CYCLES);
 	for (int r = 0; r < ROUNDS; r++)
 		for (int k = 0; k < 2; k++)
 			stop_block(r, r % 2 ? 1 - k : k);
 	volatile struct node *keep = live_list(); /* a root on this stack */
-	for (int r = 0; r < ROUNDS; r++)
+	for (int r = 0; r < GC_ROUNDS; r++)
 		for (int k = 0; k < 2; k++)
 			cycle_block(r, r % 2 ? 1 - k : k);
 	csv_header("trace_cost", "what,rounds,samples_each,off_median_ns,on_median_ns,"

@@ -2,11 +2,12 @@
  * record.S — the tracer's fast path: one event into this core's buffer,
  * without masking interrupts.
  *
- *   int trace_record_fast(uint32_t kind, uint32_t a, uint64_t b, uint64_t c)
+ *   void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
  *
- * Returns 0 when the event is recorded (or tracing is off), 1 when trace.c's
- * slow path must take it: this core's buffer still holds an older session
- * (it must be emptied first) or is full (the event is dropped and counted).
+ * (trace.h's trace_event calls it when tracing is on.)  Events that cannot
+ * take the fast path go on to trace.c's trace_emit_slow with the same
+ * arguments: this core's buffer still holds an older session (it must be
+ * emptied first) or is full (the event is dropped and counted).
  *
  * Why a restartable sequence.  Only this core writes its buffer, but an
  * interrupt on this core may record events of its own between our reading
@@ -25,22 +26,23 @@
  *
  * The core's id is read inside the sequence as well (TPIDR_EL1 -> struct
  * cpu), though a task only changes cores when it yields, which it cannot
- * do in here.
+ * do in here.  The checks are folded into one branch (under QEMU each taken
+ * or not-taken branch ends a translation block).
  */
 #include "kernel/trace/layout.h"
 
 	.text
-	.global	trace_record_fast
-	.type	trace_record_fast, %function
+	.global	trace_emit
+	.type	trace_emit, %function
 	.global	trace_record_seq
 	.global	trace_record_seq_end
-trace_record_fast:
+trace_emit:
 trace_record_seq:
 	/* relaxed: tracing still on?  (the trace point checked it, but it may
 	 * have been turned off since, and a rerun checks it again) */
 	adrp	x9, trace_enabled
 	ldr	w10, [x9, :lo12:trace_enabled]
-	cbz	w10, 3f
+	cbz	w10, 1f
 	/* The session, read after trace_enabled by an address dependency
 	 * (x11 is zero, but computed from the flag): a core that sees tracing
 	 * on sees the session trace_start stored before it, as an acquire
@@ -56,13 +58,13 @@ trace_record_seq:
 	adrp	x14, trace_bufs
 	add	x14, x14, :lo12:trace_bufs
 	add	x14, x14, x13, lsl #TRACE_BUF_SHIFT
-	ldr	w15, [x14, #TRACE_BUF_SESSION]
-	cmp	w15, w12
-	b.ne	2f			/* an older session: the slow path empties it */
 	ldr	w15, [x14, #TRACE_BUF_CAP]
 	ldr	w16, [x14, #TRACE_BUF_COUNT]	/* only this core writes it */
-	cmp	w16, w15
-	b.hs	2f			/* full: the slow path counts the drop */
+	ldr	w17, [x14, #TRACE_BUF_SESSION]
+	eor	w17, w17, w12			/* 0: the buffer is this session's */
+	cmp	w16, w15			/* lo: there is room */
+	ccmp	w17, #0, #0, lo			/* room: eq if this session; full: ne */
+	b.ne	2f
 	/* the time: after everything before it in program order */
 	isb
 	mrs	x17, cntvct_el0
@@ -77,8 +79,6 @@ trace_record_seq:
 	 * loads count with acquire, can read them */
 	stlr	w16, [x14]
 trace_record_seq_end:
-3:	mov	w0, #0
-	ret
-2:	mov	w0, #1
-	ret
-	.size	trace_record_fast, . - trace_record_fast
+1:	ret
+2:	b	trace_emit_slow		/* x0-x3 are still the arguments */
+	.size	trace_emit, . - trace_emit

@@ -70,8 +70,8 @@
 #include <stddef.h>
 #include <string.h>
 
-/* record.S: 0 if recorded (or tracing is off), 1 for record_slow */
-int trace_record_fast(uint32_t kind, uint32_t a, uint64_t b, uint64_t c);
+/* record.S's trace_emit goes on here for a new session or a full buffer */
+void trace_emit_slow(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c);
 
 static const char *alloc_why_name(uint64_t why)
 {
@@ -158,7 +158,8 @@ void trace_start(void)
 	__atomic_store_n(&trace_session, trace_session + 1, __ATOMIC_RELAXED);
 	t0 = timer_count(); /* likewise */
 	/* release: the session and t0 are visible to a core that sees tracing
-	 * on (pairs with the acquire in trace_emit) */
+	 * on (pairs with record.S's address dependency and the slow paths'
+	 * acquire) */
 	__atomic_store_n(&trace_enabled, 1, __ATOMIC_RELEASE);
 }
 
@@ -176,9 +177,9 @@ bool trace_running(void)
 
 /*
  * Record one event at time ts (a counter value this core read) in this
- * core's buffer; this core's interrupts are masked.  Inlined into each
- * entry point: an event lies on the paths it traces (a stop's request and
- * parks), so it is kept to a few loads and stores and one release.
+ * core's buffer; this core's interrupts are masked.  The C twin of
+ * record.S, for the slow path (a new session, a full buffer) and for an
+ * IPI's send, whose time was read before its SGI.
  */
 static inline __attribute__((always_inline)) void record_at(uint64_t ts, enum trace_kind kind,
 							    uint32_t a, uint64_t b, uint64_t c)
@@ -212,10 +213,10 @@ static inline __attribute__((always_inline)) void record_at(uint64_t ts, enum tr
 }
 
 /*
- * One writer per buffer: no interrupt on this core may come between claiming
- * a slot and publishing it.  Many trace points are in interrupt handlers or
- * in the scheduler, already masked: there the mask is left alone (writing
- * DAIF is the dearest part of an event under QEMU).
+ * For record_at's callers: no interrupt on this core may come between its
+ * claiming a slot and publishing it.  Where interrupts are masked already
+ * (IPI handlers, the park, the scheduler) the mask is left alone: writing
+ * DAIF is the dearest part of an event under QEMU.
  */
 static inline uint64_t mask_irqs(void)
 {
@@ -237,20 +238,15 @@ static inline bool enabled_acquire(void)
 	return __atomic_load_n(&trace_enabled, __ATOMIC_ACQUIRE);
 }
 
-/* The slow path of an event: this core's buffer holds an older session
- * (record_at empties it) or is full (record_at counts the drop). */
-static void record_slow(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
+/* The slow path of an event (trace_emit is in record.S): this core's buffer
+ * holds an older session (record_at empties it) or is full (record_at
+ * counts the drop). */
+void trace_emit_slow(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
 {
 	uint64_t flags = mask_irqs();
 	if (enabled_acquire())
 		record_at(timer_count(), kind, a, b, c);
 	unmask_irqs(flags);
-}
-
-void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c)
-{
-	if (trace_record_fast(kind, a, b, c)) /* record.S: no interrupt masking */
-		record_slow(kind, a, b, c);
 }
 
 void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)

@@ -59,6 +59,7 @@ enum trace_alloc_why {
 /* Non-zero while tracing; read at every trace point (relaxed, see trace.c). */
 extern int trace_enabled;
 
+/* One event on this core (record.S; trace_event calls it when tracing is on). */
 void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c);
 /* record.S's restartable sequence: the boot code registers it with the
  * interrupt layer (irq_add_restartable) before it hands the tracer its
@@ -79,7 +80,8 @@ static inline bool trace_on(void)
 #ifdef TRACE_NONE /* KCFLAGS=-DTRACE_NONE: no trace point at all (to measure their cost) */
 	return false;
 #else
-	/* relaxed: a hint; trace_emit reads it again with acquire (trace.c) */
+	/* relaxed: a hint; record.S reads it again, and the session after it
+	 * through an address dependency (trace.c) */
 	return __builtin_expect(__atomic_load_n(&trace_enabled, __ATOMIC_RELAXED), 0);
 #endif
 }
