@@ -120,7 +120,11 @@ void ipi_handle(int sgi, struct trap_frame *tf)
 	__atomic_store_n(&c->ipi_count[sgi], c->ipi_count[sgi] + 1, __ATOMIC_RELEASE);
 	/* acquire: pairs with ipi_register's release */
 	ipi_handler_fn fn = __atomic_load_n(&handlers[sgi], __ATOMIC_ACQUIRE);
-	trace_ipi_take(sgi);
+	if (fn == nothing) { /* taking it was the point: one trace event, not two */
+		trace_ipi_take(sgi, TRACE_IPI_NOTHING);
+		return;
+	}
+	trace_ipi_take(sgi, TRACE_IPI_HANDLER);
 	if (fn)
 		fn(tf);
 	else

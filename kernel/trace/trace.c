@@ -294,14 +294,14 @@ void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi)
 	unmask_irqs(s->flags);
 }
 
-void trace_emit_ipi_take(int ipi)
+void trace_emit_ipi_take(int ipi, uint64_t what)
 {
 	if (ipi < 0 || ipi >= IPI_SLOTS)
 		return;
 	/* relaxed: the sender's store came before its DSB and SGI, and taking
 	 * the interrupt came after (see trace_emit_send_begin) */
 	uint32_t id = __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
-	trace_emit(TR_IPI_TAKE, (uint32_t)ipi, 0, id);
+	trace_emit(TR_IPI_TAKE, (uint32_t)ipi, what, id);
 }
 
 /* Does core i's buffer hold the current session (the dumper's view)? */
@@ -587,6 +587,8 @@ static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e
 			  (unsigned long long)e->c * 64 + (unsigned)cpu, ipi_str((int)e->a));
 		core_event(x, cpu, "f", e->ts, rest);
 	}
+	if (e->b == TRACE_IPI_NOTHING) /* no TR_IPI_DONE follows */
+		close_slice(x, cpu, TR_IPI_DONE, e->ts);
 }
 
 static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)

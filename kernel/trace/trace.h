@@ -23,8 +23,8 @@ enum trace_kind {
 	TR_TASK_CREATE, /* a = id, b/c = name */
 	TR_TASK_EXIT, /* a = id */
 	TR_IPI_SEND, /* a = IPI, b = target mask, c = flow id */
-	TR_IPI_TAKE, /* a = IPI, c = the flow id its sender left for this core */
-	TR_IPI_DONE, /* a = IPI: its handler returned */
+	TR_IPI_TAKE, /* a = IPI, b = TRACE_IPI_*, c = the flow id its sender left */
+	TR_IPI_DONE, /* a = IPI: its handler returned (not after TRACE_IPI_NOTHING) */
 	TR_STW_REQUEST, /* the owner: a = stop's generation, b = reason (a static string) */
 	TR_STW_PARKED, /* the owner saw every core parked: a = generation */
 	TR_STW_RELEASE, /* the owner released them: a = generation */
@@ -73,7 +73,7 @@ struct trace_send {
 };
 void trace_emit_send_begin(struct trace_send *s, uint64_t mask, int ipi);
 void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi);
-void trace_emit_ipi_take(int ipi);
+void trace_emit_ipi_take(int ipi, uint64_t what);
 
 static inline bool trace_on(void)
 {
@@ -118,10 +118,17 @@ static inline void trace_ipi_send_end(struct trace_send *s, uint64_t mask, int i
 	trace_emit_send_end(s, mask, ipi);
 }
 
-static inline void trace_ipi_take(int ipi)
+/* TR_IPI_TAKE's b: the handler runs and TR_IPI_DONE will end it, or there is
+ * nothing to run (taking the interrupt was the point: IPI_WAKE, IPI_PING),
+ * so the receipt is the only event and the export draws the handler as a
+ * slice of no length. */
+#define TRACE_IPI_HANDLER 0
+#define TRACE_IPI_NOTHING 1
+
+static inline void trace_ipi_take(int ipi, uint64_t what)
 {
 	if (trace_on())
-		trace_emit_ipi_take(ipi);
+		trace_emit_ipi_take(ipi, what);
 }
 
 /* ---- control (the boot code and the shell) ---- */
