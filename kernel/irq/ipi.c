@@ -62,32 +62,37 @@ void ipi_send(int cpu, enum ipi ipi)
 		ipi_send_mask(1ULL << cpu, ipi);
 }
 
+/* A send while tracing: the flow ids before the SGI, the event after it. */
+static __attribute__((noinline)) void send_traced(uint64_t mask, enum ipi ipi, bool others)
+{
+	struct trace_send t;
+	bool traced = trace_ipi_send_begin(&t, mask, ipi);
+	if (others)
+		irqchip->send_sgi_others(ipi);
+	else
+		irqchip->send_sgi(mask, ipi);
+	if (traced)
+		trace_ipi_send_end(&t, mask, ipi);
+}
+
 void ipi_send_mask(uint64_t mask, enum ipi ipi)
 {
-	if (irqchip && mask) {
-		struct trace_send t;
-		bool traced =
-		    trace_ipi_send_begin(&t, mask, ipi); /* the flow ids, before the SGI */
+	if (!irqchip || !mask)
+		return;
+	if (trace_on()) /* out of line: untraced, the send is a tail call */
+		send_traced(mask, ipi, false);
+	else
 		irqchip->send_sgi(mask, ipi);
-		if (traced)
-			trace_ipi_send_end(&t, mask, ipi); /* the event, after it */
-	}
 }
 
 void ipi_send_others(enum ipi ipi)
 {
-	if (irqchip) {
-		struct trace_send t;
-		uint64_t others = 0;
-		bool traced = false;
-		if (trace_on()) { /* the mask only when tracing */
-			others = cpus_online_mask() & ~(1ULL << cpu_id());
-			traced = trace_ipi_send_begin(&t, others, ipi);
-		}
+	if (!irqchip)
+		return;
+	if (trace_on()) /* the mask only when tracing */
+		send_traced(cpus_online_mask() & ~(1ULL << cpu_id()), ipi, true);
+	else
 		irqchip->send_sgi_others(ipi);
-		if (traced)
-			trace_ipi_send_end(&t, others, ipi);
-	}
 }
 
 int64_t ipi_round_trip_ns(int cpu, uint64_t timeout_ns)

@@ -82,7 +82,7 @@
  * Memory: the code (one page per thread), the rows and the cells come from
  * the page allocator; boot/mmu.c maps all RAM Normal write-back,
  * inner-shareable, with UXN but not PXN and SCTLR_EL1.WXN clear, so EL1 may
- * execute what it wrote once the caches agree (make_executable).  Code and
+ * execute what it wrote once the caches agree (icache_sync, kernel/arch/patch.c).  Code and
  * data never share a page: QEMU would otherwise retranslate the code on
  * every data write.
  */
@@ -96,6 +96,7 @@
 #include "kernel/task/task.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/fault.h"
+#include "kernel/arch/patch.h"
 #include "kernel/arch/trap.h"
 #include "kernel/trace/trace.h"
 
@@ -768,30 +769,6 @@ int litmus_check_cpu(const struct litmus_test *t, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Freshly written code becomes executable: the instruction side does not
- * snoop the data cache, so the new words go to the point of unification
- * and any stale copy leaves every instruction cache.
- */
-static void make_executable(void *start, size_t len)
-{
-	uint64_t ctr = read_sysreg(ctr_el0);
-	uint64_t dline = 4ULL << ((ctr >> 16) & 0xf); /* CTR_EL0.DminLine, in words */
-	uint64_t iline = 4ULL << (ctr & 0xf); /* CTR_EL0.IminLine */
-	uintptr_t a = (uintptr_t)start, end = a + len;
-	for (uintptr_t p = ALIGN_DOWN(a, dline); p < end; p += dline)
-		/* clean the data cache line to the point of unification, where
-		 * instruction fetches look */
-		__asm__ volatile("dc cvau, %0" ::"r"(p) : "memory");
-	dsb(ish); /* the cleans complete (for every core) before the invalidations */
-	for (uintptr_t p = ALIGN_DOWN(a, iline); p < end; p += iline)
-		/* invalidate the instruction cache line to the point of
-		 * unification, on every core of the inner-shareable domain */
-		__asm__ volatile("ic ivau, %0" ::"r"(p) : "memory");
-	dsb(ish); /* the invalidations have completed on every core */
-	isb(); /* and this core fetches anew (the workers do their own isb) */
-}
-
 static void free_runner(struct runner *R)
 {
 	if (R->code)
@@ -886,7 +863,7 @@ static int setup(struct runner *R, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	make_executable(R->code, R->code_bytes);
+	icache_sync(R->code, R->code_bytes); /* fresh code: see kernel/arch/patch.c */
 
 	for (int k = 0; k < t->nobserved; k++) {
 		const struct litmus_place *p = &t->observed[k];

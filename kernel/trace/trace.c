@@ -38,8 +38,10 @@
  * trace_start stores the session and t0, then trace_enabled = 1 with
  * release; record.S reads the session after trace_enabled through an
  * address dependency, the slow paths with an acquire.  The trace points
- * themselves read trace_enabled relaxed (one load and a branch when tracing
- * is off); a core that sees it late only records its first events late.
+ * themselves are a NOP while tracing is off, patched into a branch by
+ * trace_start and back by trace_stop (trace.h's trace_on); a core that
+ * still runs the old word only records its first events late (or, after
+ * trace_stop, finds trace_enabled off in record.S).
  *
  * Export.  trace_stop, then trace_export_json merges the per-core buffers by
  * timestamp (each buffer is in time order: one writer reading one counter)
@@ -64,6 +66,8 @@
 #include "kernel/trace/layout.h"
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/arch/patch.h"
+#include "kernel/arch/spinlock.h"
 #include "kernel/arch/timer.h"
 #include "kernel/drivers/console.h"
 
@@ -150,10 +154,25 @@ void trace_set_ipi_names(const char *(*name)(int ipi))
 	ipi_name_fn = name; /* at boot, before tracing starts */
 }
 
+/* The trace points, gathered by linker.ld (trace.h's trace_on). */
+extern const struct trace_point __trace_points_start[], __trace_points_end[];
+
+/* Turn every trace point into a branch to its call (on) or a NOP (off). */
+static void set_points(bool on)
+{
+	for (const struct trace_point *p = __trace_points_start; p < __trace_points_end; p++)
+		patch_insn((uint32_t *)(uintptr_t)p->site,
+			   on ? insn_branch(p->site, p->target) : INSN_NOP);
+}
+
+/* trace_start and trace_stop, one at a time: the points and the flag agree. */
+static struct spinlock control = SPINLOCK_INIT("trace");
+
 void trace_start(void)
 {
 	if (!nbufs)
 		return;
+	spin_lock(&control);
 	/* relaxed: published by the release of trace_enabled below */
 	__atomic_store_n(&trace_session, trace_session + 1, __ATOMIC_RELAXED);
 	t0 = timer_count(); /* likewise */
@@ -161,18 +180,24 @@ void trace_start(void)
 	 * on (pairs with record.S's address dependency and the slow paths'
 	 * acquire) */
 	__atomic_store_n(&trace_enabled, 1, __ATOMIC_RELEASE);
+	set_points(true); /* after the flag: a point that branches finds it on */
+	spin_unlock(&control);
 }
 
 void trace_stop(void)
 {
+	spin_lock(&control);
 	/* relaxed: an event a core records just after this is still complete
 	 * when the dumper reads it (its count's release orders it) */
 	__atomic_store_n(&trace_enabled, 0, __ATOMIC_RELAXED);
+	set_points(false);
+	spin_unlock(&control);
 }
 
 bool trace_running(void)
 {
-	return trace_on();
+	/* relaxed: a status for the shell and the benchmarks */
+	return __atomic_load_n(&trace_enabled, __ATOMIC_RELAXED);
 }
 
 /*

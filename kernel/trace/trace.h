@@ -75,14 +75,39 @@ void trace_emit_send_begin(struct trace_send *s, uint64_t mask, int ipi);
 void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi);
 void trace_emit_ipi_take(int ipi, uint64_t what);
 
-static inline bool trace_on(void)
+/*
+ * Is tracing on?  At every trace point this is one instruction: a NOP while
+ * tracing is off, which trace_start patches into a branch to the trace
+ * point's call and trace_stop back into a NOP (Linux's static keys; see
+ * kernel/arch/patch.h for why a core may run the word while it changes).
+ * Each use leaves (the NOP's address, the branch's target) in the section
+ * .trace_points, which linker.ld gathers between __trace_points_start and
+ * __trace_points_end.  A core that still runs the old word only records
+ * its first events late or its last ones after trace_stop, as with a flag;
+ * record.S checks trace_enabled again before it writes anything.
+ */
+struct trace_point {
+	uint64_t site; /* the NOP */
+	uint64_t target; /* where the branch goes */
+};
+
+static inline __attribute__((always_inline)) bool trace_on(void)
 {
 #ifdef TRACE_NONE /* KCFLAGS=-DTRACE_NONE: no trace point at all (to measure their cost) */
 	return false;
 #else
-	/* relaxed: a hint; record.S reads it again, and the session after it
-	 * through an address dependency (trace.c) */
-	return __builtin_expect(__atomic_load_n(&trace_enabled, __ATOMIC_RELAXED), 0);
+	__asm__ goto("1:	nop\n"
+		     "	.pushsection .trace_points, \"a\"\n"
+		     "	.balign 8\n"
+		     "	.quad 1b, %l[on]\n"
+		     "	.popsection\n"
+		     :
+		     :
+		     :
+		     : on);
+	return false;
+on:
+	return true;
 #endif
 }
 

@@ -6,6 +6,7 @@
  */
 #include "kernel/arch/arch.h"
 #include "kernel/arch/cpu.h"
+#include "kernel/arch/patch.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/trap.h"
 #include "kernel/drivers/console.h"
@@ -130,4 +131,40 @@ KTEST(trace, events_survive_interrupts_taken_inside_a_record)
 	KASSERT_EQ(marks, MARKS);
 	KASSERT_EQ(receipts, taken);
 	KASSERT_EQ(backwards, 0);
+}
+
+/*
+ * Every trace point is a NOP while tracing is off and a branch to its call
+ * while it is on (trace.h's trace_on, kernel/arch/patch.c): trace_start and
+ * trace_stop patch them all, and back.
+ */
+static int points_as(bool on)
+{
+	extern const struct trace_point __trace_points_start[], __trace_points_end[];
+	int wrong = 0;
+	for (const struct trace_point *p = __trace_points_start; p < __trace_points_end; p++) {
+		uint32_t word = *(const volatile uint32_t *)(uintptr_t)p->site;
+		uint32_t want = on ? insn_branch(p->site, p->target) : INSN_NOP;
+		if (word != want) {
+			if (!wrong)
+				kprintf("trace test: point at %#lx holds %08x, want %08x\n",
+					(unsigned long)p->site, (unsigned)word, (unsigned)want);
+			wrong++;
+		}
+	}
+	return wrong;
+}
+
+KTEST(trace, points_are_nops_off_and_branches_on)
+{
+	extern const struct trace_point __trace_points_start[], __trace_points_end[];
+	if (!trace_ready() || trace_running())
+		KSKIP("the tracer has no buffer, or is on already");
+	KASSERT_GE(__trace_points_end - __trace_points_start, 20); /* tasks, IPIs, stops, gc */
+	KASSERT_EQ(points_as(false), 0);
+	trace_start();
+	int on_wrong = points_as(true);
+	trace_stop();
+	KASSERT_EQ(on_wrong, 0);
+	KASSERT_EQ(points_as(false), 0);
 }
