@@ -103,7 +103,7 @@ def run_trees(res, opts, cores, workers):
     name = f"bench: binary-trees depth {TREES['depth']}, {workers} workers, virt {cores} cores"
     extra = ",bench:stw,bench:yield,bench:alloc,bench:loop,bench:tracecost" if cores == 4 else ""
     append = (f"run=bench:trees{extra} depth={TREES['depth']} long={TREES['long']} "
-              f"workers={workers} gcheap=2 exit=semihost")
+              f"workers={workers} gcheap=2{' tracebuf=65536' if extra else ''} exit=semihost")
     status, out, secs = boot(name, qemu_cmd(opts.image, cores, append=append))
     want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop", "trace_cost"] if extra else [])
     problems, tables = csv_problems(out, want)
