@@ -15,10 +15,9 @@
 #include "kernel/task/task.h"
 #include "kernel/trace/trace.h"
 #include "tests/kernel/ktest.h"
+#include "tests/kernel/restart_check.h"
 
 #include <string.h>
-
-#define INSN 4 /* bytes per A64 instruction */
 
 /* The boot code registered the sequence (kernel/init/args.c). */
 KTEST(trace, record_sequence_restarts_inside_only)
@@ -27,16 +26,7 @@ KTEST(trace, record_sequence_restarts_inside_only)
 		KSKIP("the tracer has no buffer");
 	uintptr_t start = (uintptr_t)trace_record_seq, end = (uintptr_t)trace_record_seq_end;
 	KASSERT(end > start);
-	struct trap_frame tf;
-	memset(&tf, 0, sizeof tf);
-	for (uintptr_t pc = start; pc < end; pc += INSN) {
-		tf.elr = pc;
-		KASSERT(irq_restart_sequence(&tf));
-		KASSERT_EQ(tf.elr, start);
-	}
-	tf.elr = end; /* count is published: nothing to run again */
-	KASSERT(!irq_restart_sequence(&tf));
-	KASSERT_EQ(tf.elr, end);
+	KASSERT_EQ(restart_errors(start, end), 0);
 }
 
 #define MARKS	  3000
