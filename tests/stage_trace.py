@@ -8,7 +8,8 @@
     lies between that stop's request and its release; each GC cycle has its
     stop 1 before its stop 2, cycles in order (on the collector's track and
     in the stops' own slices); every IPI receipt's flow arrow starts at a
-    send; nothing was dropped;
+    send, and both ends of every arrow lie inside a slice of their core's
+    track (Perfetto drops an arrow whose end has none); nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
   - the same trace framed on the console (run=trace:serial) decodes with
     tools/trace-decode to the very bytes of the semihosted file; a changed
@@ -164,6 +165,32 @@ def flow_problems(events):
     if bad:
         return [f"{len(bad)} of {len(receipts)} IPI receipts have no send before them, e.g. flow {bad[0]['id']} "
                 f"on cpu{bad[0]['tid']}"]
+    return unbound_flow_problems(events)
+
+
+def unbound_flow_problems(events):
+    """Perfetto ties each end of a flow arrow ("s", "f") to the slice open on
+    its track at that moment, and drops the arrow when there is none (its
+    JSON importer's flow tracker): every end must lie inside a B/E slice of
+    its core's track, in the file's order (Perfetto keeps that order among
+    equal timestamps)."""
+    depth, unbound, ends = {}, [], 0
+    for e in events:
+        if e.get("pid") != 0:
+            continue
+        t, ph = e.get("tid"), e.get("ph")
+        if ph == "B":
+            depth[t] = depth.get(t, 0) + 1
+        elif ph == "E":
+            depth[t] = depth.get(t, 0) - 1
+        elif ph in ("s", "f"):
+            ends += 1
+            if depth.get(t, 0) <= 0:
+                unbound.append(e)
+    if unbound:
+        e = unbound[0]
+        return [f"{len(unbound)} of {ends} flow ends lie outside any slice (Perfetto would drop their arrows), "
+                f"e.g. '{e['ph']}' {e.get('name')} on cpu{e.get('tid')} at {e.get('ts')} us"]
     return []
 
 

@@ -52,7 +52,8 @@
  *     records them in the order it runs them (the export drops an E whose B
  *     was before the trace started, and closes at the end slices still open);
  *   - IPIs: an "i" instant at the send and at the receipt, and a flow arrow
- *     ("s" at the send, "f" at the handler's slice) for each target: the
+ *     ("s" at the send, inside a slice of no length, "f" at the handler's
+ *     slice: Perfetto ties both ends to a slice) for each target: the
  *     sender leaves a flow id in a slot per (target, IPI) before raising the
  *     SGI, and the handler reads it (coalesced IPIs show the last send);
  *   - pid 1 "collector": the cycle's phases (stop 1, root jobs, mark, stop 2,
@@ -585,6 +586,13 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 	ksnprintf(rest + len, sizeof rest - (size_t)len,
 		  "\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu,\"mask\":%llu}",
 		  (unsigned long long)e->c, (unsigned long long)e->b);
+	/* The send is a slice of no length: Perfetto ties an arrow's start to
+	 * the slice open on its track, and a core may send where none is (in
+	 * the scheduler between two tasks, or before its first event). */
+	char slice[96];
+	ksnprintf(slice, sizeof slice, ",\"name\":\"ipi %s sent\",\"cat\":\"ipi\"",
+		  ipi_str((int)e->a));
+	core_event(x, cpu, "B", e->ts, slice);
 	core_event(x, cpu, "i", e->ts, rest);
 	for (int t = 0; t < MAX_CPUS; t++) {
 		if (!(e->b & (1ULL << t)))
@@ -593,6 +601,7 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 			  (unsigned long long)e->c * 64 + (unsigned)t, ipi_str((int)e->a));
 		core_event(x, cpu, "s", e->ts, rest);
 	}
+	core_event(x, cpu, "E", e->ts, "");
 }
 
 static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
