@@ -4,7 +4,7 @@
  * How it works is the comment at the top of trace.c.
  *
  * A trace point is trace_event(kind, a, b, c): when tracing is off it costs
- * one load of trace_enabled and a branch predicted not taken.
+ * one NOP, which trace_start patches into a branch (trace_on, below).
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -56,7 +56,7 @@ enum trace_alloc_why {
 	TRACE_ALLOC_REFILL, /* this core's cache of the size class was empty (gc/cache.c) */
 };
 
-/* Non-zero while tracing; read at every trace point (relaxed, see trace.c). */
+/* Non-zero while tracing; record.S reads it before it records (see trace.c). */
 extern int trace_enabled;
 
 /* One event on this core (record.S; trace_event calls it when tracing is on). */
