@@ -66,7 +66,7 @@ struct samples {
 };
 
 static struct samples S; /* 128 KiB: not on a task's stack */
-_Static_assert(GC_ROUNDS * CYCLES <= ROUNDS * STOPS, "the cycles' samples fit in v[]");
+_Static_assert(GC_ROUNDS *CYCLES <= ROUNDS * STOPS, "the cycles' samples fit in v[]");
 
 static uint64_t median_of(const uint64_t *v, size_t n)
 {
