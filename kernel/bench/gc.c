@@ -43,12 +43,6 @@ static uint64_t copy_pause(void)
 	return ns;
 }
 
-static uint64_t median(uint64_t *v, size_t n)
-{
-	stats_sort_u64(v, n);
-	return stats_percentile(v, n, 50);
-}
-
 /* Make the slice at least want tasks long; returns its length, or 0 if
  * there is no memory for that many. */
 static size_t grow_slice(size_t want)
@@ -77,9 +71,9 @@ static uint64_t bench_length(size_t len)
 		csv_row("gc_pauses", "%zu,%llu,2,%llu", len, (unsigned long long)s.cycle,
 			(unsigned long long)s.stop2_ns);
 	}
-	uint64_t m1 = median(p1, BENCH_CYCLES); /* p1 is sorted from here on */
+	uint64_t m1 = stats_median(p1, BENCH_CYCLES); /* p1 is sorted from here on */
 	uint64_t max1 = stats_percentile(p1, BENCH_CYCLES, 100);
-	uint64_t m2 = median(p2, BENCH_CYCLES), mc = median(copy, BENCH_CYCLES);
+	uint64_t m2 = stats_median(p2, BENCH_CYCLES), mc = stats_median(copy, BENCH_CYCLES);
 	kprintf("  %-7zu  %8llu us    %8llu us    %8llu us    %8llu us\n", len,
 		(unsigned long long)(m1 / 1000), (unsigned long long)(max1 / 1000),
 		(unsigned long long)(m2 / 1000), (unsigned long long)(mc / 1000));

@@ -232,12 +232,6 @@ static void run_workload(struct trees_run *r)
 
 /* ---- the report ---- */
 
-static uint64_t median_of(uint64_t *v, size_t n)
-{
-	stats_sort_u64(v, n);
-	return stats_percentile(v, n, 50);
-}
-
 static void report(struct trees_run *r, uint64_t wall_ns)
 {
 	/* acquire: pairs with record_cycle's release: records[0..n) are complete */
@@ -267,7 +261,7 @@ static void report(struct trees_run *r, uint64_t wall_ns)
 	struct stats_summary s = {0};
 	if (n)
 		stats_summarize(pauses, 2 * n, &s);
-	uint64_t mark = n ? median_of(marks, n) : 0;
+	uint64_t mark = n ? stats_median(marks, n) : 0;
 	kprintf("trees: wall %llu ms, %llu cycles%s, pauses (both stops of each cycle): max %llu "
 		"us, median %llu us, p99 %llu us; mark %llu ms (median); peak heap %llu KiB\n",
 		(unsigned long long)(wall_ns / 1000000), (unsigned long long)n,

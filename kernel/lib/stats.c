@@ -28,6 +28,12 @@ uint64_t stats_percentile(const uint64_t *sorted, size_t n, unsigned pct)
 	return sorted[i < n ? i : n - 1];
 }
 
+uint64_t stats_median(uint64_t *v, size_t n)
+{
+	stats_sort_u64(v, n);
+	return stats_percentile(v, n, 50);
+}
+
 void stats_summarize(uint64_t *v, size_t n, struct stats_summary *s)
 {
 	stats_sort_u64(v, n);

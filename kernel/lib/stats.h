@@ -23,6 +23,9 @@ void stats_sort_u64(uint64_t *v, size_t n);
  */
 uint64_t stats_percentile(const uint64_t *sorted, size_t n, unsigned pct);
 
+/* Sort v[0..n) in place and return its median (stats_percentile's 50). */
+uint64_t stats_median(uint64_t *v, size_t n);
+
 /* What one set of samples comes to (all 0 when n is 0). */
 struct stats_summary {
 	uint64_t min, median, p99, max;

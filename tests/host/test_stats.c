@@ -171,6 +171,9 @@ static void test_summarize(void **state)
 	assert_int_equal(s.median, 1010); /* index 100 */
 	assert_int_equal(s.p99, 1990); /* index 198 */
 	assert_int_equal(s.max, 2000);
+	for (size_t i = 0; i < n; i++)
+		v[i] = ((i * 37) % n) * 10 + 10; /* shuffled again */
+	assert_int_equal(stats_median(v, n), 1010); /* the same rule */
 	for (size_t i = 1; i < n; i++)
 		assert_true(v[i - 1] <= v[i]); /* sorted in place */
 	free(v);
