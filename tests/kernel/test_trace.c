@@ -33,14 +33,15 @@ KTEST(trace, record_sequence_restarts_inside_only)
 #define MARK_KIND TR_NONE /* the export skips it */
 #define MARK_A	  0x7ace
 
-static volatile int ping_stop;
+static int ping_stop;
 
 /* On another core: IPI_PING at the recording core until told to stop. */
 static int64_t pinger(void *arg)
 {
 	int target = (int)(uintptr_t)arg;
 	uint64_t sent = 0;
-	while (!ping_stop) {
+	/* relaxed: a stop signal; nothing is read after it that it must order */
+	while (!__atomic_load_n(&ping_stop, __ATOMIC_RELAXED)) {
 		ipi_send(target, IPI_PING);
 		sent++;
 		for (volatile int i = 0; i < 200; i++) /* let it be taken, mostly */
@@ -85,7 +86,7 @@ KTEST(trace, events_survive_interrupts_taken_inside_a_record)
 
 	trace_start();
 	uint64_t before = pings_taken(me); /* no ping in flight yet */
-	ping_stop = 0;
+	__atomic_store_n(&ping_stop, 0, __ATOMIC_RELAXED); /* relaxed: before the pinger exists */
 	struct task *t =
 	    task_create_on(other, true, "trace-pinger", pinger, (void *)(uintptr_t)me, 0);
 	KASSERT(t != NULL);
@@ -93,7 +94,7 @@ KTEST(trace, events_survive_interrupts_taken_inside_a_record)
 		cpu_relax();
 	for (uint32_t i = 0; i < MARKS; i++)
 		trace_event(MARK_KIND, MARK_A, i, 0);
-	ping_stop = 1;
+	__atomic_store_n(&ping_stop, 1, __ATOMIC_RELAXED); /* relaxed: task_join orders the rest */
 	KASSERT_GT(task_join(t), 0);
 	uint64_t until = timer_ns() + 2000000; /* the last ping's handler */
 	while (timer_ns() < until)
