@@ -11,7 +11,9 @@ Benchmarks print numbers; nothing here is timed.  What is checked:
     parse, each row has its header's number of fields, and every figure is a
     number (only the label columns may hold words);
   - run=bench:tracecost measured every figure on both sides, recorded events
-    in its traced blocks and none in the others, and dropped none;
+    in its traced blocks and none in the others, and dropped none; its
+    control (the same rounds with tracing off on both sides) has every
+    figure too and recorded nothing at all;
   - bad input: an unknown benchmark is named and fails the run; a depth out
     of range is refused with its range; the tracer's cost with tracing on
     from boot is refused with the reason;
@@ -96,6 +98,15 @@ def trace_cost_problems(tables):
             problems.append(f"trace_cost {what}: {r['events_off']} events with tracing off")
         if int(r["dropped"]) != 0:
             problems.append(f"trace_cost {what}: {r['dropped']} events dropped")
+    control = {r["what"]: r for r in benchlib.table_dicts(tables.get("trace_cost_control",
+                                                                     {"header": [], "rows": []}))}
+    if set(control) != set(TRACE_COST_SAMPLES):
+        problems.append(f"trace_cost_control rows {sorted(control)}, want {sorted(TRACE_COST_SAMPLES)}")
+    for what, r in control.items():
+        if int(r["samples_each"]) != TRACE_COST_SAMPLES.get(what, -1):
+            problems.append(f"trace_cost_control {what}: {r['samples_each']} samples")
+        if int(r["events_on"]) + int(r["events_off"]) != 0:
+            problems.append(f"trace_cost_control {what}: events recorded with tracing off")
     return problems
 
 
@@ -105,7 +116,8 @@ def run_trees(res, opts, cores, workers):
     append = (f"run=bench:trees{extra} depth={TREES['depth']} long={TREES['long']} "
               f"workers={workers} gcheap=2{' tracebuf=65536' if extra else ''} exit=semihost")
     status, out, secs = boot(name, qemu_cmd(opts.image, cores, append=append))
-    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop", "trace_cost"] if extra else [])
+    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop", "trace_cost", "trace_cost_control"]
+                                        if extra else [])
     problems, tables = csv_problems(out, want)
     problems = status_problems(status) + problems + trees_problems(out, tables, cores, workers)
     if extra:

@@ -9,7 +9,9 @@
     stop 1 before its stop 2, cycles in order (on the collector's track and
     in the stops' own slices); every IPI receipt's flow arrow starts at a
     send, and both ends of every arrow lie inside a slice of their core's
-    track (Perfetto drops an arrow whose end has none); nothing was dropped;
+    track (Perfetto drops an arrow whose end has none); every park holds the
+    end of its IPI_STOP's arrow, with no separate handler slice of that IPI
+    (the park is the receipt); nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
   - the same trace framed on the console (run=trace:serial) decodes with
     tools/trace-decode to the very bytes of the semihosted file; a changed
@@ -156,6 +158,26 @@ def cycle_problems(events, want_cycles):
     return problems
 
 
+def park_receipt_problems(events):
+    """A park is its IPI_STOP's receipt (ipi_register_receipt): each one
+    holds the end of the stop's arrow, and no separate handler slice of the
+    IPI is recorded around it."""
+    arrows = {(e["tid"], e["ts"]) for e in events if e.get("ph") == "f" and e.get("name") == "ipi stop"}
+    parks = [e for e in events if e.get("ph") == "B" and e.get("cat") == "stw"
+             and str(e.get("name", "")).startswith("parked")]
+    problems = []
+    lost = [p for p in parks if (p["tid"], p["ts"]) not in arrows]
+    if not parks:
+        problems.append("no park slice")
+    if lost:
+        problems.append(f"{len(lost)} of {len(parks)} parks hold no arrow from their IPI_STOP, e.g. on "
+                        f"cpu{lost[0]['tid']} at {lost[0]['ts']} us")
+    slices = [e for e in events if e.get("ph") == "B" and e.get("name") == "ipi stop"]
+    if slices:
+        problems.append(f"{len(slices)} 'ipi stop' handler slices beside the parks (the park is the receipt)")
+    return problems
+
+
 def flow_problems(events):
     sends = {e["id"]: e["ts"] for e in events if e.get("ph") == "s"}
     receipts = [e for e in events if e.get("ph") == "f"]
@@ -206,6 +228,7 @@ def trace_problems(text, online, want_cycles=CYCLES):
     info = trace.get("otherData", {}).get("allstop", {})
     problems = track_problems(events, online) + time_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
+    problems += park_receipt_problems(events)
     if any(info.get("dropped", [1])):
         problems.append(f"events dropped: {info.get('dropped')} (the buffers should hold a {want_cycles}-cycle run)")
     return problems

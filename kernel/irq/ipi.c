@@ -39,6 +39,16 @@ static ipi_handler_fn handlers[IPI_COUNT] = {
     [IPI_SAY] = say,
 };
 
+/* IPIs whose handler records its own receipt (ipi_register_receipt). */
+static bool own_receipt[IPI_COUNT];
+
+void ipi_register_receipt(enum ipi ipi, ipi_handler_fn fn)
+{
+	if ((int)ipi >= 0 && ipi < IPI_COUNT)
+		own_receipt[ipi] = true; /* published by ipi_register's release */
+	ipi_register(ipi, fn);
+}
+
 void ipi_register(enum ipi ipi, ipi_handler_fn fn)
 {
 	if ((int)ipi < 0 || ipi >= IPI_COUNT) {
@@ -62,17 +72,14 @@ void ipi_send(int cpu, enum ipi ipi)
 		ipi_send_mask(1ULL << cpu, ipi);
 }
 
-/* A send while tracing: the flow ids before the SGI, the event after it. */
+/* A send while tracing: the event and the flow ids, then the SGI. */
 static __attribute__((noinline)) void send_traced(uint64_t mask, enum ipi ipi, bool others)
 {
-	struct trace_send t;
-	bool traced = trace_ipi_send_begin(&t, mask, ipi);
+	trace_ipi_send(mask, ipi);
 	if (others)
 		irqchip->send_sgi_others(ipi);
 	else
 		irqchip->send_sgi(mask, ipi);
-	if (traced)
-		trace_ipi_send_end(&t, mask, ipi);
 }
 
 void ipi_send_mask(uint64_t mask, enum ipi ipi)
@@ -89,7 +96,7 @@ void ipi_send_others(enum ipi ipi)
 {
 	if (!irqchip)
 		return;
-	if (trace_on()) /* the mask only when tracing */
+	if (trace_on()) /* the targets' mask only when tracing */
 		send_traced(cpus_online_mask() & ~(1ULL << cpu_id()), ipi, true);
 	else
 		irqchip->send_sgi_others(ipi);
@@ -114,6 +121,34 @@ int64_t ipi_round_trip_ns(int cpu, uint64_t timeout_ns)
 	return (int64_t)ticks_to_ns(timer_count() - start);
 }
 
+/* Run handler fn of IPI sgi (NULL: none registered). */
+static void run_handler(int sgi, ipi_handler_fn fn, struct trap_frame *tf)
+{
+	if (fn)
+		fn(tf);
+	else
+		kprintf("ipi: cpu%d: SGI %d (%s) has no handler registered\n", cpu_id(), sgi,
+			ipi_name(sgi));
+}
+
+/* While tracing: the receipt, the handler, its end.  Out of line, so the
+ * untraced path below has nothing of it. */
+static __attribute__((noinline)) void handle_traced(int sgi, ipi_handler_fn fn,
+						    struct trap_frame *tf)
+{
+	if (fn == nothing) { /* taking it was the point: one trace event, not two */
+		trace_ipi_take(sgi, TRACE_IPI_NOTHING);
+		return;
+	}
+	if (fn && own_receipt[sgi]) { /* its first event is the receipt: none here */
+		fn(tf);
+		return;
+	}
+	trace_ipi_take(sgi, TRACE_IPI_HANDLER);
+	run_handler(sgi, fn, tf);
+	trace_event(TR_IPI_DONE, (uint32_t)sgi, 0, 0);
+}
+
 void ipi_handle(int sgi, struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
@@ -125,15 +160,10 @@ void ipi_handle(int sgi, struct trap_frame *tf)
 	__atomic_store_n(&c->ipi_count[sgi], c->ipi_count[sgi] + 1, __ATOMIC_RELEASE);
 	/* acquire: pairs with ipi_register's release */
 	ipi_handler_fn fn = __atomic_load_n(&handlers[sgi], __ATOMIC_ACQUIRE);
-	if (fn == nothing) { /* taking it was the point: one trace event, not two */
-		trace_ipi_take(sgi, TRACE_IPI_NOTHING);
+	if (trace_on()) {
+		handle_traced(sgi, fn, tf);
 		return;
 	}
-	trace_ipi_take(sgi, TRACE_IPI_HANDLER);
-	if (fn)
-		fn(tf);
-	else
-		kprintf("ipi: cpu%d: SGI %d (%s) has no handler registered\n", c->id, sgi,
-			ipi_name(sgi));
-	trace_event(TR_IPI_DONE, (uint32_t)sgi, 0, 0);
+	if (fn != nothing) /* taking it was the point: no call */
+		run_handler(sgi, fn, tf);
 }

@@ -27,6 +27,11 @@ typedef void (*ipi_handler_fn)(struct trap_frame *tf);
  * this core takes ipi.  Register it before anyone can send that IPI: see
  * irq.h for when that is. */
 void ipi_register(enum ipi ipi, ipi_handler_fn fn);
+/* The same for a handler whose first trace event is the IPI's receipt
+ * (trace_event_receipt): the IPI layer then records neither the receipt
+ * nor the handler's end around it (the stop's park: two events fewer on
+ * every parked core). */
+void ipi_register_receipt(enum ipi ipi, ipi_handler_fn fn);
 void ipi_send(int cpu, enum ipi ipi);
 void ipi_send_mask(uint64_t mask, enum ipi ipi);
 void ipi_send_others(enum ipi ipi);

@@ -112,7 +112,7 @@ void stw_init(void)
 {
 	/* The interrupt layer below calls us only through what we register:
 	 * the IPI_STOP handler and the heartbeat on every interrupt entry. */
-	ipi_register(IPI_STOP, stw_park);
+	ipi_register_receipt(IPI_STOP, stw_park); /* the park is the receipt */
 	irq_set_entry_hook(stw_heartbeat);
 }
 
@@ -414,7 +414,8 @@ void stw_park(struct trap_frame *tf)
 	cpus[id].doing = "parked (world stopped)";
 	__atomic_store_n(&frames[id], tf, __ATOMIC_RELAXED); /* published by the increment */
 	__atomic_store_n(&parked_gen[id], g, __ATOMIC_RELEASE); /* for the watchdog */
-	trace_event(TR_STW_PARK, (uint32_t)g, 0, 0); /* before the owner can count us */
+	/* before the owner can count us; also the IPI's receipt */
+	trace_event_receipt(TR_STW_PARK, (uint32_t)g, IPI_STOP);
 	/* release: the frame (and everything this core did) is visible to the
 	 * owner once it counts us */
 	int now = __atomic_add_fetch(&acks, 1, __ATOMIC_RELEASE);

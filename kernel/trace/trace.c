@@ -204,8 +204,7 @@ bool trace_running(void)
 /*
  * Record one event at time ts (a counter value this core read) in this
  * core's buffer; this core's interrupts are masked.  The C twin of
- * record.S, for the slow path (a new session, a full buffer) and for an
- * IPI's send, whose time was read before its SGI.
+ * record.S, for its slow path (a new session, a full buffer).
  */
 static inline __attribute__((always_inline)) void record_at(uint64_t ts, enum trace_kind kind,
 							    uint32_t a, uint64_t b, uint64_t c)
@@ -284,50 +283,47 @@ void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)
 }
 
 /*
- * An IPI's send, in two halves around the SGI (kernel/irq/ipi.c), so that
- * writing the event does not delay the interrupt it describes: the begin
- * reads the send's time and leaves a flow id in each target's slot, the SGI
- * goes, then the end writes the event with the time read before.  This
- * core's interrupts stay masked from begin to end, so no event of its own
- * can come between (its buffer stays in time order).
- *
- * The time is read before the id is left: a target still taking an earlier
- * IPI of this kind may read the new id at once, and its receipt must not
- * come before the send.
+ * An IPI's send, before its SGI (kernel/irq/ipi.c): the event first, then a
+ * flow id in each target's slot, which its receipt reads.  In that order no
+ * receipt can come before its send, even one of a target still taking an
+ * earlier IPI of this kind, which may read the new id at once.  The SGI
+ * waits for one event (no counter read of its own).
  */
-void trace_emit_send_begin(struct trace_send *s, uint64_t mask, int ipi)
+void trace_emit_send(uint64_t mask, int ipi)
 {
-	s->flags = mask_irqs();
-	s->id = 0;
-	if (!enabled_acquire() || ipi < 0 || ipi >= IPI_SLOTS) {
-		unmask_irqs(s->flags);
+	if (ipi < 0 || ipi >= IPI_SLOTS)
 		return;
-	}
-	s->ts = timer_count();
 	int me = cpu_id();
-	s->id = ((uint32_t)me << 24) | (++trace_bufs[me].flow_seq & 0xffffff);
-	s->id |= s->id ? 0 : 1; /* never 0: 0 says "not traced" */
+	/* relaxed, but atomic: an interrupt on this core between our load and
+	 * store may send an IPI of its own, and the two ids must differ */
+	uint32_t seq = __atomic_add_fetch(&trace_bufs[me].flow_seq, 1, __ATOMIC_RELAXED);
+	uint32_t id = ((uint32_t)me << 24) | (seq & 0xffffff);
+	id |= id ? 0 : 1; /* never 0: 0 says "not traced" */
+	trace_emit(TR_IPI_SEND, (uint32_t)ipi, mask, id);
 	for (uint64_t m = mask & ((1ULL << MAX_CPUS) - 1); m; m &= m - 1)
 		/* relaxed: the irqchip issues a DSB before it raises the SGI
 		 * (ipi.c), so the target's handler reads this id */
-		__atomic_store_n(&flow_slot[__builtin_ctzll(m)][ipi], s->id, __ATOMIC_RELAXED);
+		__atomic_store_n(&flow_slot[__builtin_ctzll(m)][ipi], id, __ATOMIC_RELAXED);
 }
 
-void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi)
+/* The flow id the last sender of IPI ipi left for this core. */
+static uint32_t flow_for_me(int ipi)
 {
-	/* interrupts still masked since the begin */
-	record_at(s->ts, TR_IPI_SEND, (uint32_t)ipi, mask, s->id);
-	unmask_irqs(s->flags);
+	/* relaxed: the sender's store came before its DSB and SGI, and taking
+	 * the interrupt came after (see trace_emit_send) */
+	return __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
 }
 
 void trace_emit_ipi_take(int ipi, uint64_t what)
 {
-	if (ipi < 0 || ipi >= IPI_SLOTS)
-		return;
-	/* relaxed: the sender's store came before its DSB and SGI, and taking
-	 * the interrupt came after (see trace_emit_send_begin) */
-	uint32_t id = __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
-	trace_emit(TR_IPI_TAKE, (uint32_t)ipi, what, id);
+	if (ipi >= 0 && ipi < IPI_SLOTS)
+		trace_emit(TR_IPI_TAKE, (uint32_t)ipi, what, flow_for_me(ipi));
+}
+
+void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi)
+{
+	if (ipi >= 0 && ipi < IPI_SLOTS)
+		trace_emit(kind, a, (uint64_t)ipi, flow_for_me(ipi));
 }
 
 /* Does core i's buffer hold the current session (the dumper's view)? */
@@ -604,6 +600,23 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 	core_event(x, cpu, "E", e->ts, "");
 }
 
+/* The marks of an IPI's receipt inside the slice just opened: an instant,
+ * and the end of its sender's arrow (flow 0: not traced). */
+static void receipt_marks(struct exporter *x, int cpu, int ipi, uint64_t flow, uint64_t ts)
+{
+	char rest[160];
+	ksnprintf(rest, sizeof rest,
+		  ",\"s\":\"t\",\"name\":\"ipi %s taken\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu}",
+		  ipi_str(ipi), (unsigned long long)flow);
+	core_event(x, cpu, "i", ts, rest);
+	if (flow) {
+		ksnprintf(rest, sizeof rest,
+			  ",\"id\":%llu,\"name\":\"ipi %s\",\"cat\":\"ipi\",\"bp\":\"e\"",
+			  (unsigned long long)flow * 64 + (unsigned)cpu, ipi_str(ipi));
+		core_event(x, cpu, "f", ts, rest);
+	}
+}
+
 static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
 {
 	char rest[160];
@@ -611,16 +624,7 @@ static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e
 		  ",\"name\":\"ipi %s\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu}",
 		  ipi_str((int)e->a), (unsigned long long)e->c);
 	open_slice(x, cpu, TR_IPI_TAKE, e->ts, rest);
-	ksnprintf(rest, sizeof rest,
-		  ",\"s\":\"t\",\"name\":\"ipi %s taken\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu}",
-		  ipi_str((int)e->a), (unsigned long long)e->c);
-	core_event(x, cpu, "i", e->ts, rest);
-	if (e->c) {
-		ksnprintf(rest, sizeof rest,
-			  ",\"id\":%llu,\"name\":\"ipi %s\",\"cat\":\"ipi\",\"bp\":\"e\"",
-			  (unsigned long long)e->c * 64 + (unsigned)cpu, ipi_str((int)e->a));
-		core_event(x, cpu, "f", e->ts, rest);
-	}
+	receipt_marks(x, cpu, (int)e->a, e->c, e->ts);
 	if (e->b == TRACE_IPI_NOTHING) /* no TR_IPI_DONE follows */
 		close_slice(x, cpu, TR_IPI_DONE, e->ts);
 }
@@ -677,12 +681,13 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 			  k == TR_STW_PARKED ? "all parked" : "release", e->a);
 		core_event(x, cpu, "i", e->ts, rest);
 		break;
-	case TR_STW_PARK:
+	case TR_STW_PARK: /* also the IPI_STOP's receipt */
 		ksnprintf(rest, sizeof rest,
 			  ",\"name\":\"parked (stop %u)\",\"cat\":\"stw\",\"cname\":\"bad\","
 			  "\"args\":{\"gen\":%u}",
 			  e->a, e->a);
 		open_slice(x, cpu, k, e->ts, rest);
+		receipt_marks(x, cpu, (int)e->b, e->c, e->ts);
 		break;
 	case TR_MARK_BEGIN:
 		ksnprintf(rest, sizeof rest,

@@ -29,7 +29,7 @@ enum trace_kind {
 	TR_STW_PARKED, /* the owner saw every core parked: a = generation */
 	TR_STW_RELEASE, /* the owner released them: a = generation */
 	TR_STW_DONE, /* every core left its handler: a = generation */
-	TR_STW_PARK, /* this core parked for stop a */
+	TR_STW_PARK, /* this core parked for stop a; the IPI_STOP's receipt: b = IPI, c = flow */
 	TR_STW_UNPARK, /* this core leaves the park of stop a */
 	TR_GC_PHASE, /* the collector enters phase b (enum trace_gc_phase) of cycle a */
 	TR_MARK_BEGIN, /* a mark worker (or the collector) starts marking: a = cycle */
@@ -66,14 +66,12 @@ void trace_emit(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t c);
  * memory (trace_init); without it, tracing would lose events. */
 extern const char trace_record_seq[], trace_record_seq_end[];
 void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name);
-/* An IPI's send, in halves around the SGI (trace.c). */
-struct trace_send {
-	uint64_t ts, flags;
-	uint32_t id;
-};
-void trace_emit_send_begin(struct trace_send *s, uint64_t mask, int ipi);
-void trace_emit_send_end(struct trace_send *s, uint64_t mask, int ipi);
+/* An IPI's send (trace.c): its event, then the flow ids its receipts read;
+ * the caller raises the SGI after it. */
+void trace_emit_send(uint64_t mask, int ipi);
 void trace_emit_ipi_take(int ipi, uint64_t what);
+/* An event of a handler that is its IPI's receipt (trace_event_receipt). */
+void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi);
 
 /*
  * Is tracing on?  At every trace point this is one instruction: a NOP while
@@ -124,23 +122,24 @@ static inline void trace_event_name(enum trace_kind kind, uint32_t a, const char
 		trace_emit_name(kind, a, name);
 }
 
-/*
- * IPIs: before the SGI, the send leaves a flow id for each target, which the
- * receipt reads; after it, the send's event is written (so the SGI is not
- * delayed by it).  Between the two, this core's interrupts are masked.
- */
-static inline bool trace_ipi_send_begin(struct trace_send *s, uint64_t mask, int ipi)
+/* Before an IPI's SGI (kernel/irq/ipi.c): the send's event, and a flow id
+ * for each target, which its receipt reads. */
+static inline void trace_ipi_send(uint64_t mask, int ipi)
 {
-	if (!trace_on())
-		return false;
-	trace_emit_send_begin(s, mask, ipi);
-	return s->id != 0;
+	if (trace_on())
+		trace_emit_send(mask, ipi);
 }
 
-/* Only after a begin that returned true. */
-static inline void trace_ipi_send_end(struct trace_send *s, uint64_t mask, int ipi)
+/*
+ * In the handler of an IPI registered with ipi_register_receipt: the
+ * handler's first event is the receipt itself (one event where the IPI layer
+ * would record its receipt and end around the handler's own).  b = the IPI,
+ * c = the flow id its sender left.
+ */
+static inline void trace_event_receipt(enum trace_kind kind, uint32_t a, int ipi)
 {
-	trace_emit_send_end(s, mask, ipi);
+	if (trace_on())
+		trace_emit_receipt(kind, a, ipi);
 }
 
 /* TR_IPI_TAKE's b: the handler runs and TR_IPI_DONE will end it, or there is
