@@ -11,7 +11,9 @@
     send, and both ends of every arrow lie inside a slice of their core's
     track (Perfetto drops an arrow whose end has none); every park holds the
     end of its IPI_STOP's arrow, with no separate handler slice of that IPI
-    (the park is the receipt); nothing was dropped;
+    (the park is the receipt); most unparks hold the end of the release's
+    IPI_WAKE arrow, and no such arrow ends a second time at the interrupt
+    taken after; nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
   - the same trace framed on the console (run=trace:serial) decodes with
     tools/trace-decode to the very bytes of the semihosted file; a changed
@@ -178,6 +180,40 @@ def park_receipt_problems(events):
     return problems
 
 
+def unpark_receipt_problems(events):
+    """An unpark is the receipt of the owner's IPI_WAKE (the parked core sees
+    the release before it takes that interrupt): most unparks hold the end of
+    a wake arrow (one that saw the release before the owner's send left its
+    id holds none), and the interrupt taken afterwards does not end the same
+    arrow a second time."""
+    ends = {}
+    for e in events:
+        if e.get("ph") == "f":
+            ends.setdefault(e["id"], []).append(e)
+    unparks, held, twice = 0, 0, []
+    open_parks = {}
+    for e in events:
+        if e.get("pid") != 0:
+            continue
+        t = e.get("tid")
+        if e.get("ph") == "B":
+            open_parks.setdefault(t, []).append(str(e.get("name", "")).startswith("parked"))
+        elif e.get("ph") == "E" and open_parks.get(t):
+            if open_parks[t].pop():
+                unparks += 1
+        elif e.get("ph") == "f" and e.get("name") == "ipi wake" and open_parks.get(t) and open_parks[t][-1]:
+            held += 1
+            if len(ends[e["id"]]) > 1:
+                twice.append(e)
+    problems = []
+    if unparks and held * 2 < unparks:
+        problems.append(f"only {held} of {unparks} unparks hold the end of the release's wake arrow")
+    if twice:
+        problems.append(f"{len(twice)} wake arrows end at an unpark and again at a later receipt, e.g. flow "
+                        f"{twice[0]['id']} on cpu{twice[0]['tid']}")
+    return problems
+
+
 def flow_problems(events):
     sends = {e["id"]: e["ts"] for e in events if e.get("ph") == "s"}
     receipts = [e for e in events if e.get("ph") == "f"]
@@ -228,7 +264,7 @@ def trace_problems(text, online, want_cycles=CYCLES):
     info = trace.get("otherData", {}).get("allstop", {})
     problems = track_problems(events, online) + time_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
-    problems += park_receipt_problems(events)
+    problems += park_receipt_problems(events) + unpark_receipt_problems(events)
     if any(info.get("dropped", [1])):
         problems.append(f"events dropped: {info.get('dropped')} (the buffers should hold a {want_cycles}-cycle run)")
     return problems

@@ -435,7 +435,9 @@ void stw_park(struct trap_frame *tf)
 		/* relaxed: a statistic; only this core writes it */
 		__atomic_store_n(&park_wakeups[id], park_wakeups[id] + 1, __ATOMIC_RELAXED);
 	}
-	trace_event(TR_STW_UNPARK, (uint32_t)g, 0, 0);
+	/* also the receipt of the owner's IPI_WAKE, whose interrupt this core
+	 * takes only after the handler (and the tracer does not record again) */
+	trace_event_receipt(TR_STW_UNPARK, (uint32_t)g, IPI_WAKE);
 	timer_tick_resume(tick); /* a tick missed while parked comes after the handler */
 	__atomic_store_n(&frames[id], NULL, __ATOMIC_RELAXED); /* before the decrement */
 	cpus[id].doing = was;

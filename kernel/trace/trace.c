@@ -314,16 +314,44 @@ static uint32_t flow_for_me(int ipi)
 	return __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
 }
 
+/*
+ * The flow id of the last send of each IPI this core received, and whether
+ * a handler's event received it (trace_event_receipt): a parked core's
+ * unpark receives the owner's IPI_WAKE, whose interrupt it takes only after
+ * its handler returns; that interrupt is then not recorded as a second
+ * receipt.  And an unpark that finds only the id of a send received before
+ * (it saw the release before the owner's IPI_WAKE left its id) records no
+ * flow: the IPI's interrupt brings the new one.  Each core writes its own
+ * row, in its interrupt handlers (interrupts masked): plain accesses.
+ */
+#define BY_EVENT (1ULL << 32)
+static uint64_t received[MAX_CPUS][IPI_SLOTS];
+
 void trace_emit_ipi_take(int ipi, uint64_t what)
 {
-	if (ipi >= 0 && ipi < IPI_SLOTS)
-		trace_emit(TR_IPI_TAKE, (uint32_t)ipi, what, flow_for_me(ipi));
+	if (ipi < 0 || ipi >= IPI_SLOTS)
+		return;
+	uint32_t id = flow_for_me(ipi);
+	uint64_t *last = &received[cpu_id()][ipi];
+	if (id && *last == (id | BY_EVENT) && what == TRACE_IPI_NOTHING)
+		return; /* received already, by a handler's event */
+	*last = id;
+	trace_emit(TR_IPI_TAKE, (uint32_t)ipi, what, id);
 }
 
 void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi)
 {
-	if (ipi >= 0 && ipi < IPI_SLOTS)
-		trace_emit(kind, a, (uint64_t)ipi, flow_for_me(ipi));
+	if (ipi < 0 || ipi >= IPI_SLOTS) {
+		trace_emit(kind, a, (uint64_t)ipi, 0);
+		return;
+	}
+	int me = cpu_id();
+	/* relaxed: as in flow_for_me */
+	uint32_t id = __atomic_load_n(&flow_slot[me][ipi], __ATOMIC_RELAXED);
+	uint64_t *last = &received[me][ipi];
+	uint32_t fresh = (uint32_t)*last == id ? 0 : id; /* 0: that send was received before */
+	*last = id | BY_EVENT;
+	trace_emit(kind, a, (uint64_t)ipi, fresh);
 }
 
 /* Does core i's buffer hold the current session (the dumper's view)? */
@@ -617,6 +645,13 @@ static void receipt_marks(struct exporter *x, int cpu, int ipi, uint64_t flow, u
 	}
 }
 
+/* Is core cpu's innermost open slice a park? */
+static bool in_park(struct exporter *x, int cpu)
+{
+	struct core_state *c = &x->cs[cpu];
+	return c->depth > 0 && c->open[c->depth - 1] == TR_STW_PARK;
+}
+
 static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
 {
 	char rest[160];
@@ -634,6 +669,8 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 	char rest[200];
 	enum trace_kind k = (enum trace_kind)e->kind;
 	x->cs[cpu].last_ts = e->ts;
+	if (k == TR_STW_UNPARK && e->c && in_park(x, cpu)) /* also the release's receipt */
+		receipt_marks(x, cpu, (int)e->b, e->c, e->ts);
 	if (is_closer(k)) {
 		close_slice(x, cpu, k, e->ts);
 		return;

@@ -30,7 +30,7 @@ enum trace_kind {
 	TR_STW_RELEASE, /* the owner released them: a = generation */
 	TR_STW_DONE, /* every core left its handler: a = generation */
 	TR_STW_PARK, /* this core parked for stop a; the IPI_STOP's receipt: b = IPI, c = flow */
-	TR_STW_UNPARK, /* this core leaves the park of stop a */
+	TR_STW_UNPARK, /* this core leaves the park of stop a; the wake's receipt: b, c as PARK */
 	TR_GC_PHASE, /* the collector enters phase b (enum trace_gc_phase) of cycle a */
 	TR_MARK_BEGIN, /* a mark worker (or the collector) starts marking: a = cycle */
 	TR_MARK_END, /* and stops (yields or runs out of work) */
@@ -131,10 +131,12 @@ static inline void trace_ipi_send(uint64_t mask, int ipi)
 }
 
 /*
- * In the handler of an IPI registered with ipi_register_receipt: the
- * handler's first event is the receipt itself (one event where the IPI layer
- * would record its receipt and end around the handler's own).  b = the IPI,
- * c = the flow id its sender left.
+ * An event that is also this core's receipt of IPI ipi: the first event of
+ * a handler registered with ipi_register_receipt (the stop's park), or one
+ * that sees what the IPI was sent for before its interrupt is taken (a
+ * parked core's unpark, the owner's IPI_WAKE).  b = the IPI, c = the flow id
+ * its sender left; when the interrupt of that send comes, it is not
+ * recorded again.  In an interrupt handler.
  */
 static inline void trace_event_receipt(enum trace_kind kind, uint32_t a, int ipi)
 {
