@@ -11,9 +11,10 @@
     send, and both ends of every arrow lie inside a slice of their core's
     track (Perfetto drops an arrow whose end has none); every park holds the
     end of its IPI_STOP's arrow, with no separate handler slice of that IPI
-    (the park is the receipt); most unparks hold the end of the release's
-    IPI_WAKE arrow, and no such arrow ends a second time at the interrupt
-    taken after; nothing was dropped;
+    (the park is the receipt); most unparks, "all parked" events and stop
+    ends hold the end of an IPI_WAKE arrow (the release's, the last core's),
+    and no such arrow ends a second time at the interrupt taken after;
+    nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
   - the same trace framed on the console (run=trace:serial) decodes with
     tools/trace-decode to the very bytes of the semihosted file; a changed
@@ -180,37 +181,55 @@ def park_receipt_problems(events):
     return problems
 
 
-def unpark_receipt_problems(events):
-    """An unpark is the receipt of the owner's IPI_WAKE (the parked core sees
-    the release before it takes that interrupt): most unparks hold the end of
-    a wake arrow (one that saw the release before the owner's send left its
+def stop_receipt_problems(events):
+    """A stop's events that are also an IPI_WAKE's receipt (the waiting core
+    sees what the wake was for before it takes the interrupt): a parked
+    core's unpark (the owner's release), the owner's "all parked" and the end
+    of its stop (the last core's wake).  Most of each hold the end of a wake
+    arrow (one that saw the count or the release before its sender left the
     id holds none), and the interrupt taken afterwards does not end the same
     arrow a second time."""
     ends = {}
     for e in events:
         if e.get("ph") == "f":
             ends.setdefault(e["id"], []).append(e)
-    unparks, held, twice = 0, 0, []
-    open_parks = {}
+    tracks = {}
     for e in events:
-        if e.get("pid") != 0:
-            continue
-        t = e.get("tid")
-        if e.get("ph") == "B":
-            open_parks.setdefault(t, []).append(str(e.get("name", "")).startswith("parked"))
-        elif e.get("ph") == "E" and open_parks.get(t):
-            if open_parks[t].pop():
-                unparks += 1
-        elif e.get("ph") == "f" and e.get("name") == "ipi wake" and open_parks.get(t) and open_parks[t][-1]:
-            held += 1
-            if len(ends[e["id"]]) > 1:
-                twice.append(e)
+        if e.get("pid") == 0:
+            tracks.setdefault(e.get("tid"), []).append(e)
+    counts = {"unpark": [0, 0], "all parked": [0, 0], "stop end": [0, 0]}  # [events, holding an arrow]
+    twice = []
+    for evs in tracks.values():
+        opened = []  # the names of the open slices
+        for i, e in enumerate(evs):
+            ph = e.get("ph")
+            if ph == "B":
+                opened.append(str(e.get("name", "")))
+            elif ph == "E" and opened:
+                name = opened.pop()
+                kind = "unpark" if name.startswith("parked") else "stop end" if name.startswith("stop ") else None
+                if kind:
+                    counts[kind][0] += 1
+                    f = evs[i - 1] if i else {}
+                    if f.get("ph") == "f" and f.get("name") == "ipi wake":
+                        counts[kind][1] += 1
+                        if len(ends[f["id"]]) > 1:
+                            twice.append((kind, f))
+            elif ph == "i" and e.get("name") == "all parked":
+                counts["all parked"][0] += 1
+                f = evs[i + 2] if i + 2 < len(evs) else {}
+                if f.get("ph") == "f" and f.get("name") == "ipi wake" and f.get("ts") == e.get("ts"):
+                    counts["all parked"][1] += 1
+                    if len(ends[f["id"]]) > 1:
+                        twice.append(("all parked", f))
     problems = []
-    if unparks and held * 2 < unparks:
-        problems.append(f"only {held} of {unparks} unparks hold the end of the release's wake arrow")
+    for kind, (n, held) in counts.items():
+        if n and held * 2 < n:
+            problems.append(f"only {held} of {n} {kind} events hold the end of a wake arrow")
     if twice:
-        problems.append(f"{len(twice)} wake arrows end at an unpark and again at a later receipt, e.g. flow "
-                        f"{twice[0]['id']} on cpu{twice[0]['tid']}")
+        kind, f = twice[0]
+        problems.append(f"{len(twice)} wake arrows end at a stop's event and again at a later receipt, e.g. "
+                        f"flow {f['id']} at {kind} on cpu{f['tid']}")
     return problems
 
 
@@ -264,7 +283,7 @@ def trace_problems(text, online, want_cycles=CYCLES):
     info = trace.get("otherData", {}).get("allstop", {})
     problems = track_problems(events, online) + time_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
-    problems += park_receipt_problems(events) + unpark_receipt_problems(events)
+    problems += park_receipt_problems(events) + stop_receipt_problems(events)
     if any(info.get("dropped", [1])):
         problems.append(f"events dropped: {info.get('dropped')} (the buffers should hold a {want_cycles}-cycle run)")
     return problems

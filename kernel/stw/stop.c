@@ -180,15 +180,30 @@ struct trap_frame *stw_frame(int cpu)
  * cores).  So the owner sleeps in wfi, and the core whose count completes the
  * condition sends it an IPI_WAKE.  Interrupts are masked between the check
  * and the wfi, so a wake-up arriving in between still ends the wfi.
+ *
+ * Returns true once the count has reached its target, with interrupts still
+ * masked: the caller records the moment (its trace event is the receipt of
+ * that IPI_WAKE, whose interrupt comes when the caller unmasks) and then
+ * unmasks.  Returns false, interrupts enabled, after a wfi that ended
+ * without it (a tick, or another interrupt, taken on the way out).
  */
-static void wait_for_event_or_tick(int *count, int target, bool up)
+static bool reached(int v, int target, bool up)
+{
+	return up ? v >= target : v == target;
+}
+
+static bool wait_for_event_or_tick(int *count, int target, bool up)
 {
 	irq_disable();
 	/* acquire: as in the callers' loops */
-	int v = __atomic_load_n(count, __ATOMIC_ACQUIRE);
-	if (up ? v < target : v != target)
-		wfi();
+	if (reached(__atomic_load_n(count, __ATOMIC_ACQUIRE), target, up))
+		return true;
+	wfi();
+	/* acquire: likewise, after the wfi (the wake's sender counted first) */
+	if (reached(__atomic_load_n(count, __ATOMIC_ACQUIRE), target, up))
+		return true;
 	irq_enable();
+	return false;
 }
 
 static void claim(int me)
@@ -366,14 +381,14 @@ void stop_the_world(const char *reason)
 	ipi_send_mask(mask, IPI_STOP);
 
 	struct stw_wait w = {reason, g, mask, warn_ns, t_request, 0};
-	/* acquire: every parked core's frame and its work before parking are
-	 * visible once we see its increment */
-	while (__atomic_load_n(&acks, __ATOMIC_ACQUIRE) < n) {
+	/* acquire (inside the wait): every parked core's frame and its work
+	 * before parking are visible once we see its increment */
+	while (!wait_for_event_or_tick(&acks, n, true))
 		watchdog(&w);
-		wait_for_event_or_tick(&acks, n, true);
-	}
-	t_parked = timer_count();
-	trace_event(TR_STW_PARKED, (uint32_t)g, 0, 0);
+	t_parked = timer_count(); /* interrupts masked since the count was seen */
+	/* the receipt of the last core's IPI_WAKE, which is taken below */
+	trace_event_receipt(TR_STW_PARKED, (uint32_t)g, IPI_WAKE);
+	irq_enable();
 	if (w.next_warn_ns != warn_ns) /* we warned: say that it ended well */
 		kprintf("stop-the-world (%s): every core answered after %llu ms\n", reason,
 			ms(ticks_to_ns(t_parked - t_request)));
@@ -395,14 +410,16 @@ void start_the_world(void)
 	 * (see the irqchips), so they see the release when they wake. */
 	int n;
 	ipi_send_mask(others_mask(me->id, &n), IPI_WAKE);
-	/* acquire: every parked core has left its handler (see phase 5) */
-	while (__atomic_load_n(&acks, __ATOMIC_ACQUIRE) != 0)
-		wait_for_event_or_tick(&acks, 0, false);
-
-	trace_event(TR_STW_DONE, (uint32_t)g, 0, 0);
+	/* acquire (inside the wait): every parked core has left its handler
+	 * (see phase 5) */
+	while (!wait_for_event_or_tick(&acks, 0, false))
+		;
+	/* interrupts masked: the receipt of the last core's IPI_WAKE */
+	trace_event_receipt(TR_STW_DONE, (uint32_t)g, IPI_WAKE);
 	stw_stats_record(t_parked - t_request, t_release - t_request); /* still the owner */
 	/* release: the next owner's acquire sees this stop complete */
 	__atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
+	irq_enable();
 }
 
 void stw_park(struct trap_frame *tf)

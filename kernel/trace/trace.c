@@ -645,11 +645,22 @@ static void receipt_marks(struct exporter *x, int cpu, int ipi, uint64_t flow, u
 	}
 }
 
-/* Is core cpu's innermost open slice a park? */
-static bool in_park(struct exporter *x, int cpu)
+/* Is core cpu's innermost open slice one that `open` opened? */
+static bool innermost_is(struct exporter *x, int cpu, enum trace_kind open)
 {
 	struct core_state *c = &x->cs[cpu];
-	return c->depth > 0 && c->open[c->depth - 1] == TR_STW_PARK;
+	return c->depth > 0 && c->open[c->depth - 1] == open;
+}
+
+/* A stop's events that are also an IPI_WAKE's receipt (trace_event_receipt):
+ * their marks go inside the slice they close or lie in (the park, or the
+ * owner's stop). */
+static void stop_receipt(struct exporter *x, int cpu, const struct trace_ev *e)
+{
+	enum trace_kind k = (enum trace_kind)e->kind;
+	enum trace_kind in = k == TR_STW_UNPARK ? TR_STW_PARK : TR_STW_REQUEST;
+	if (e->c && innermost_is(x, cpu, in))
+		receipt_marks(x, cpu, (int)e->b, e->c, e->ts);
 }
 
 static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
@@ -669,8 +680,8 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 	char rest[200];
 	enum trace_kind k = (enum trace_kind)e->kind;
 	x->cs[cpu].last_ts = e->ts;
-	if (k == TR_STW_UNPARK && e->c && in_park(x, cpu)) /* also the release's receipt */
-		receipt_marks(x, cpu, (int)e->b, e->c, e->ts);
+	if (k == TR_STW_UNPARK || k == TR_STW_DONE) /* before they close their slice */
+		stop_receipt(x, cpu, e);
 	if (is_closer(k)) {
 		close_slice(x, cpu, k, e->ts);
 		return;
@@ -717,6 +728,8 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 			  ",\"s\":\"t\",\"name\":\"%s\",\"cat\":\"stw\",\"args\":{\"gen\":%u}",
 			  k == TR_STW_PARKED ? "all parked" : "release", e->a);
 		core_event(x, cpu, "i", e->ts, rest);
+		if (k == TR_STW_PARKED)
+			stop_receipt(x, cpu, e);
 		break;
 	case TR_STW_PARK: /* also the IPI_STOP's receipt */
 		ksnprintf(rest, sizeof rest,

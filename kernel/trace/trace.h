@@ -26,11 +26,13 @@ enum trace_kind {
 	TR_IPI_TAKE, /* a = IPI, b = TRACE_IPI_*, c = the flow id its sender left */
 	TR_IPI_DONE, /* a = IPI: its handler returned (not after TRACE_IPI_NOTHING) */
 	TR_STW_REQUEST, /* the owner: a = stop's generation, b = reason (a static string) */
-	TR_STW_PARKED, /* the owner saw every core parked: a = generation */
+	TR_STW_PARKED, /* the owner saw every core parked: a = generation; b, c as PARK */
 	TR_STW_RELEASE, /* the owner released them: a = generation */
-	TR_STW_DONE, /* every core left its handler: a = generation */
+	TR_STW_DONE, /* every core left its handler: a = generation; b, c as PARK */
 	TR_STW_PARK, /* this core parked for stop a; the IPI_STOP's receipt: b = IPI, c = flow */
 	TR_STW_UNPARK, /* this core leaves the park of stop a; the wake's receipt: b, c as PARK */
+	/* (PARKED and DONE are the receipts of the IPI_WAKE that ended the
+	 * owner's wait, UNPARK of the owner's release: trace_event_receipt) */
 	TR_GC_PHASE, /* the collector enters phase b (enum trace_gc_phase) of cycle a */
 	TR_MARK_BEGIN, /* a mark worker (or the collector) starts marking: a = cycle */
 	TR_MARK_END, /* and stops (yields or runs out of work) */
@@ -134,9 +136,10 @@ static inline void trace_ipi_send(uint64_t mask, int ipi)
  * An event that is also this core's receipt of IPI ipi: the first event of
  * a handler registered with ipi_register_receipt (the stop's park), or one
  * that sees what the IPI was sent for before its interrupt is taken (a
- * parked core's unpark, the owner's IPI_WAKE).  b = the IPI, c = the flow id
+ * parked core's unpark, the owner's IPI_WAKE; the owner's "all parked" and
+ * "done", the last core's).  b = the IPI, c = the flow id
  * its sender left; when the interrupt of that send comes, it is not
- * recorded again.  In an interrupt handler.
+ * recorded again.  In an interrupt handler, or with interrupts masked.
  */
 static inline void trace_event_receipt(enum trace_kind kind, uint32_t a, int ipi)
 {
