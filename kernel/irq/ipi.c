@@ -92,6 +92,12 @@ void ipi_send_mask(uint64_t mask, enum ipi ipi)
 		irqchip->send_sgi(mask, ipi);
 }
 
+void ipi_send_mask_untraced(uint64_t mask, enum ipi ipi)
+{
+	if (irqchip && mask)
+		irqchip->send_sgi(mask, ipi);
+}
+
 void ipi_send_others(enum ipi ipi)
 {
 	if (!irqchip)

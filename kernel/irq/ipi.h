@@ -34,6 +34,9 @@ void ipi_register(enum ipi ipi, ipi_handler_fn fn);
 void ipi_register_receipt(enum ipi ipi, ipi_handler_fn fn);
 void ipi_send(int cpu, enum ipi ipi);
 void ipi_send_mask(uint64_t mask, enum ipi ipi);
+/* The same, for a caller whose own trace event was the send
+ * (trace_event_send: the stop's request and release). */
+void ipi_send_mask_untraced(uint64_t mask, enum ipi ipi);
 void ipi_send_others(enum ipi ipi);
 /* The interrupt path calls this for every SGI. */
 void ipi_handle(int sgi, struct trap_frame *tf);

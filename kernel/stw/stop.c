@@ -372,13 +372,14 @@ void stop_the_world(const char *reason)
 	uint64_t mask = others_mask(me->id, &n);
 	uint64_t g = gen + 1; /* only the owner writes gen */
 	expected_acks = n; /* published by the release of gen below */
-	/* recorded before the clock starts: the stop's latency is its own */
-	trace_event(TR_STW_REQUEST, (uint32_t)g, (uint64_t)(uintptr_t)reason, 0);
+	/* recorded before the clock starts (the stop's latency is its own),
+	 * and also the IPI_STOP's send: each target's receipt reads its flow */
+	trace_event_send(TR_STW_REQUEST, (uint32_t)g, (uint64_t)(uintptr_t)reason, mask, IPI_STOP);
 	t_request = timer_count();
 	/* release: everything before the stop is visible to a core that reads
 	 * this gen in its handler (and the SGI is sent after a DSB) */
 	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
-	ipi_send_mask(mask, IPI_STOP);
+	ipi_send_mask_untraced(mask, IPI_STOP); /* the request event was its send */
 
 	struct stw_wait w = {reason, g, mask, warn_ns, t_request, 0};
 	/* acquire (inside the wait): every parked core's frame and its work
@@ -401,15 +402,18 @@ void start_the_world(void)
 	if (__atomic_load_n(&owner, __ATOMIC_RELAXED) != me->id) /* only we could have set it */
 		panic("start_the_world on cpu%d, which did not stop the world", me->id);
 	uint64_t g = gen;
-	trace_event(TR_STW_RELEASE, (uint32_t)g, 0, 0); /* before any core can leave */
+	int n;
+	uint64_t mask = others_mask(me->id, &n);
+	/* before any core can leave; also the IPI_WAKE's send, whose flow id
+	 * each parked core's unpark reads after it sees the release */
+	trace_event_send(TR_STW_RELEASE, (uint32_t)g, 0, mask, IPI_WAKE);
 	/* release: the owner's work while stopped is visible to every core that
 	 * sees the release */
 	__atomic_store_n(&released, g, __ATOMIC_RELEASE);
 	uint64_t t_release = timer_count();
 	/* Wake the parked cores from their wfi.  The send is preceded by a DSB
 	 * (see the irqchips), so they see the release when they wake. */
-	int n;
-	ipi_send_mask(others_mask(me->id, &n), IPI_WAKE);
+	ipi_send_mask_untraced(mask, IPI_WAKE); /* the release event was its send */
 	/* acquire (inside the wait): every parked core has left its handler
 	 * (see phase 5) */
 	while (!wait_for_event_or_tick(&acks, 0, false))

@@ -289,21 +289,52 @@ void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)
  * earlier IPI of this kind, which may read the new id at once.  The SGI
  * waits for one event (no counter read of its own).
  */
-void trace_emit_send(uint64_t mask, int ipi)
+/* A new flow id of this core's. */
+static uint32_t new_flow_id(void)
 {
-	if (ipi < 0 || ipi >= IPI_SLOTS)
-		return;
 	int me = cpu_id();
 	/* relaxed, but atomic: an interrupt on this core between our load and
 	 * store may send an IPI of its own, and the two ids must differ */
 	uint32_t seq = __atomic_add_fetch(&trace_bufs[me].flow_seq, 1, __ATOMIC_RELAXED);
 	uint32_t id = ((uint32_t)me << 24) | (seq & 0xffffff);
-	id |= id ? 0 : 1; /* never 0: 0 says "not traced" */
-	trace_emit(TR_IPI_SEND, (uint32_t)ipi, mask, id);
+	return id ? id : 1; /* never 0: 0 says "not traced" */
+}
+
+/* Leave flow id for each target's receipt of ipi (after the send's event). */
+static void leave_flow(uint64_t mask, int ipi, uint32_t id)
+{
 	for (uint64_t m = mask & ((1ULL << MAX_CPUS) - 1); m; m &= m - 1)
 		/* relaxed: the irqchip issues a DSB before it raises the SGI
 		 * (ipi.c), so the target's handler reads this id */
 		__atomic_store_n(&flow_slot[__builtin_ctzll(m)][ipi], id, __ATOMIC_RELAXED);
+}
+
+void trace_emit_send(uint64_t mask, int ipi)
+{
+	if (ipi < 0 || ipi >= IPI_SLOTS)
+		return;
+	uint32_t id = new_flow_id();
+	trace_emit(TR_IPI_SEND, (uint32_t)ipi, mask, id);
+	leave_flow(mask, ipi, id);
+}
+
+/* An event that is also a send (trace_event_send) packs into c the targets,
+ * the IPI and the flow id, whose sending core takes 5 bits (24-28). */
+#define SEND_FLOW(c)	((uint32_t)(c)&0x1fffffffu)
+#define SEND_IPI(c)	((int)((c) >> 29) & 7)
+#define SEND_TARGETS(c) ((c) >> 32)
+_Static_assert(MAX_CPUS <= 32, "a send-event packs its targets in 32 bits, its core in 5");
+_Static_assert(IPI_SLOTS <= 8, "a send-event packs its IPI in 3 bits");
+
+void trace_emit_send_as(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t mask, int ipi)
+{
+	if (ipi < 0 || ipi >= IPI_SLOTS) {
+		trace_emit(kind, a, b, 0);
+		return;
+	}
+	uint32_t id = new_flow_id();
+	trace_emit(kind, a, b, mask << 32 | (uint64_t)ipi << 29 | id);
+	leave_flow(mask, ipi, id);
 }
 
 /* The flow id the last sender of IPI ipi left for this core. */
@@ -319,9 +350,9 @@ static uint32_t flow_for_me(int ipi)
  * a handler's event received it (trace_event_receipt): a parked core's
  * unpark receives the owner's IPI_WAKE, whose interrupt it takes only after
  * its handler returns; that interrupt is then not recorded as a second
- * receipt.  And an unpark that finds only the id of a send received before
- * (it saw the release before the owner's IPI_WAKE left its id) records no
- * flow: the IPI's interrupt brings the new one.  Each core writes its own
+ * receipt.  And an event that finds only the id of a send received before
+ * records no flow (the owner's "all parked" after a wfi a tick ended, say:
+ * the last core's wake, when it comes, brings the new id).  Each core writes its own
  * row, in its interrupt handlers (interrupts masked): plain accesses.
  */
 #define BY_EVENT (1ULL << 32)
@@ -599,17 +630,38 @@ static void gc_phase(struct exporter *x, uint32_t cycle, int phase, uint64_t ts)
 	x->phase_ts = ts;
 }
 
-static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e)
+/* Is core cpu's innermost open slice one that `open` opened? */
+static bool innermost_is(struct exporter *x, int cpu, enum trace_kind open)
+{
+	struct core_state *c = &x->cs[cpu];
+	return c->depth > 0 && c->open[c->depth - 1] == open;
+}
+
+/* The marks of an IPI's send inside an open slice: an instant naming the
+ * targets, and the start of an arrow to each. */
+static void send_marks(struct exporter *x, int cpu, int ipi, uint64_t mask, uint64_t flow,
+		       uint64_t ts)
 {
 	char rest[256];
-	int len =
-	    ksnprintf(rest, sizeof rest, ",\"s\":\"t\",\"name\":\"ipi %s ->", ipi_str((int)e->a));
+	int len = ksnprintf(rest, sizeof rest, ",\"s\":\"t\",\"name\":\"ipi %s ->", ipi_str(ipi));
 	for (int t = 0; t < MAX_CPUS && len < (int)sizeof rest - 40; t++)
-		if (e->b & (1ULL << t))
+		if (mask & (1ULL << t))
 			len += ksnprintf(rest + len, sizeof rest - (size_t)len, " cpu%d", t);
 	ksnprintf(rest + len, sizeof rest - (size_t)len,
 		  "\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu,\"mask\":%llu}",
-		  (unsigned long long)e->c, (unsigned long long)e->b);
+		  (unsigned long long)flow, (unsigned long long)mask);
+	core_event(x, cpu, "i", ts, rest);
+	for (int t = 0; t < MAX_CPUS; t++) {
+		if (!(mask & (1ULL << t)))
+			continue;
+		ksnprintf(rest, sizeof rest, ",\"id\":%llu,\"name\":\"ipi %s\",\"cat\":\"ipi\"",
+			  (unsigned long long)flow * 64 + (unsigned)t, ipi_str(ipi));
+		core_event(x, cpu, "s", ts, rest);
+	}
+}
+
+static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e)
+{
 	/* The send is a slice of no length: Perfetto ties an arrow's start to
 	 * the slice open on its track, and a core may send where none is (in
 	 * the scheduler between two tasks, or before its first event). */
@@ -617,15 +669,16 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 	ksnprintf(slice, sizeof slice, ",\"name\":\"ipi %s sent\",\"cat\":\"ipi\"",
 		  ipi_str((int)e->a));
 	core_event(x, cpu, "B", e->ts, slice);
-	core_event(x, cpu, "i", e->ts, rest);
-	for (int t = 0; t < MAX_CPUS; t++) {
-		if (!(e->b & (1ULL << t)))
-			continue;
-		ksnprintf(rest, sizeof rest, ",\"id\":%llu,\"name\":\"ipi %s\",\"cat\":\"ipi\"",
-			  (unsigned long long)e->c * 64 + (unsigned)t, ipi_str((int)e->a));
-		core_event(x, cpu, "s", e->ts, rest);
-	}
+	send_marks(x, cpu, (int)e->a, e->b, e->c, e->ts);
 	core_event(x, cpu, "E", e->ts, "");
+}
+
+/* A stop's request or release, which is also the send of its IPI
+ * (trace_event_send): its marks inside the owner's stop slice. */
+static void stop_send(struct exporter *x, int cpu, const struct trace_ev *e)
+{
+	if (e->c && innermost_is(x, cpu, TR_STW_REQUEST))
+		send_marks(x, cpu, SEND_IPI(e->c), SEND_TARGETS(e->c), SEND_FLOW(e->c), e->ts);
 }
 
 /* The marks of an IPI's receipt inside the slice just opened: an instant,
@@ -643,13 +696,6 @@ static void receipt_marks(struct exporter *x, int cpu, int ipi, uint64_t flow, u
 			  (unsigned long long)flow * 64 + (unsigned)cpu, ipi_str(ipi));
 		core_event(x, cpu, "f", ts, rest);
 	}
-}
-
-/* Is core cpu's innermost open slice one that `open` opened? */
-static bool innermost_is(struct exporter *x, int cpu, enum trace_kind open)
-{
-	struct core_state *c = &x->cs[cpu];
-	return c->depth > 0 && c->open[c->depth - 1] == open;
 }
 
 /* A stop's events that are also an IPI_WAKE's receipt (trace_event_receipt):
@@ -721,6 +767,7 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 			  "\"args\":{\"gen\":%u,\"reason\":\"%s\"}",
 			  e->a, x->name, e->a, x->name);
 		open_slice(x, cpu, k, e->ts, rest);
+		stop_send(x, cpu, e);
 		break;
 	case TR_STW_PARKED:
 	case TR_STW_RELEASE:
@@ -730,6 +777,8 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 		core_event(x, cpu, "i", e->ts, rest);
 		if (k == TR_STW_PARKED)
 			stop_receipt(x, cpu, e);
+		else
+			stop_send(x, cpu, e);
 		break;
 	case TR_STW_PARK: /* also the IPI_STOP's receipt */
 		ksnprintf(rest, sizeof rest,

@@ -25,9 +25,10 @@ enum trace_kind {
 	TR_IPI_SEND, /* a = IPI, b = target mask, c = flow id */
 	TR_IPI_TAKE, /* a = IPI, b = TRACE_IPI_*, c = the flow id its sender left */
 	TR_IPI_DONE, /* a = IPI: its handler returned (not after TRACE_IPI_NOTHING) */
-	TR_STW_REQUEST, /* the owner: a = stop's generation, b = reason (a static string) */
+	TR_STW_REQUEST, /* the owner: a = stop's generation, b = reason (a static string), c =
+			   IPI_STOP's send */
 	TR_STW_PARKED, /* the owner saw every core parked: a = generation; b, c as PARK */
-	TR_STW_RELEASE, /* the owner released them: a = generation */
+	TR_STW_RELEASE, /* the owner released them: a = generation, c = IPI_WAKE's send */
 	TR_STW_DONE, /* every core left its handler: a = generation; b, c as PARK */
 	TR_STW_PARK, /* this core parked for stop a; the IPI_STOP's receipt: b = IPI, c = flow */
 	TR_STW_UNPARK, /* this core leaves the park of stop a; the wake's receipt: b, c as PARK */
@@ -72,6 +73,8 @@ void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name);
  * the caller raises the SGI after it. */
 void trace_emit_send(uint64_t mask, int ipi);
 void trace_emit_ipi_take(int ipi, uint64_t what);
+/* An event that is also an IPI's send (trace_event_send). */
+void trace_emit_send_as(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t mask, int ipi);
 /* An event of a handler that is its IPI's receipt (trace_event_receipt). */
 void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi);
 
@@ -130,6 +133,19 @@ static inline void trace_ipi_send(uint64_t mask, int ipi)
 {
 	if (trace_on())
 		trace_emit_send(mask, ipi);
+}
+
+/*
+ * An event that is also the send of IPI ipi to the cores in mask: c packs
+ * the targets, the IPI and the flow id (trace.c's SEND_*), and each target's
+ * receipt reads the id.  The caller raises the SGI after it with
+ * ipi_send_mask_untraced (the stop's request and release).
+ */
+static inline void trace_event_send(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t mask,
+				    int ipi)
+{
+	if (trace_on())
+		trace_emit_send_as(kind, a, b, mask, ipi);
 }
 
 /*
