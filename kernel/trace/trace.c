@@ -32,10 +32,9 @@
  * not record between its reading of count and its release of the next one:
  * an event's few instructions are a restartable sequence (record.S), which
  * an interrupt sends back to its start, so no event masks interrupts
- * (under QEMU the DAIF writes cost more than the rest of an event).  The
- * slow path (a new session's reset, a full buffer's drop count) and an
- * IPI's send, written after the SGI (trace_emit_send_begin), mask them.
- * trace_start stores the session and t0, then trace_enabled = 1 with
+ * (under QEMU the DAIF writes cost more than the rest of an event).  Only
+ * the slow path (a new session's reset, a full buffer's drop count) masks
+ * them.  trace_start stores the session and t0, then trace_enabled = 1 with
  * release; record.S reads the session after trace_enabled through an
  * address dependency, the slow paths with an acquire.  The trace points
  * themselves are a NOP while tracing is off, patched into a branch by
@@ -54,8 +53,16 @@
  *   - IPIs: an "i" instant at the send and at the receipt, and a flow arrow
  *     ("s" at the send, inside a slice of no length, "f" at the handler's
  *     slice: Perfetto ties both ends to a slice) for each target: the
- *     sender leaves a flow id in a slot per (target, IPI) before raising the
- *     SGI, and the handler reads it (coalesced IPIs show the last send);
+ *     sender records its event, then leaves a flow id in a slot per
+ *     (target, IPI) before raising the SGI, and the receipt reads it
+ *     (coalesced IPIs show the last send);
+ *   - one event can be two: a stop's request and release are also the
+ *     sends of its IPI_STOP and IPI_WAKE (trace_event_send), and a parked
+ *     core's park and unpark, and the owner's "all parked" and end, are
+ *     the receipts of the IPI that caused them (trace_event_receipt; the
+ *     IPI layer then records no receipt of its own): a stop of n cores
+ *     records 4 events on its owner, 2 on every other core, and the sends
+ *     of the last core in and the last one out, so 12 on 4 cores;
  *   - pid 1 "collector": the cycle's phases (stop 1, root jobs, mark, stop 2,
  *     sweep) as "X" slices on one track, whichever core recorded them;
  *   - otherData.allstop: cores, events, events dropped per core.
