@@ -21,7 +21,10 @@
  *   2. request: gen = gen + 1 (store-release), then one SGI to every other
  *      online core.  The SGI is sent after a DSB (see the irqchips), so a
  *      core that takes it sees the new gen.
- *   3. wait: until acks == cores - 1 (load-acquire), with a watchdog.  Each
+ *   3. wait: until acks == cores - 1 (load-acquire), with a watchdog (in
+ *      wfi; the count is checked again right after each wfi, interrupts
+ *      still masked, so the owner sees the last core's wake before it takes
+ *      that interrupt, and its trace event is the wake's receipt).  Each
  *      parked core published its saved frame before its increment (release),
  *      so once we see the count we can read every frame.
  *      The watchdog has two thresholds.  After stw_watchdog ms it warns,

@@ -289,13 +289,6 @@ void trace_emit_name(enum trace_kind kind, uint32_t a, const char *name)
 	trace_emit(kind, a, w[0], w[1]);
 }
 
-/*
- * An IPI's send, before its SGI (kernel/irq/ipi.c): the event first, then a
- * flow id in each target's slot, which its receipt reads.  In that order no
- * receipt can come before its send, even one of a target still taking an
- * earlier IPI of this kind, which may read the new id at once.  The SGI
- * waits for one event (no counter read of its own).
- */
 /* A new flow id of this core's. */
 static uint32_t new_flow_id(void)
 {
@@ -316,6 +309,13 @@ static void leave_flow(uint64_t mask, int ipi, uint32_t id)
 		__atomic_store_n(&flow_slot[__builtin_ctzll(m)][ipi], id, __ATOMIC_RELAXED);
 }
 
+/*
+ * An IPI's send, before its SGI (kernel/irq/ipi.c): the event first, then a
+ * flow id in each target's slot, which its receipt reads.  In that order no
+ * receipt can come before its send, even one of a target still taking an
+ * earlier IPI of this kind, which may read the new id at once.  The SGI
+ * waits for one event (no counter read of its own).
+ */
 void trace_emit_send(uint64_t mask, int ipi)
 {
 	if (ipi < 0 || ipi >= IPI_SLOTS)
@@ -359,8 +359,9 @@ static uint32_t flow_for_me(int ipi)
  * its handler returns; that interrupt is then not recorded as a second
  * receipt.  And an event that finds only the id of a send received before
  * records no flow (the owner's "all parked" after a wfi a tick ended, say:
- * the last core's wake, when it comes, brings the new id).  Each core writes its own
- * row, in its interrupt handlers (interrupts masked): plain accesses.
+ * the last core's wake, when it comes, brings the new id).  Each core
+ * writes its own row with interrupts masked (in its interrupt handlers, or
+ * as a stop's owner after its wait): plain accesses.
  */
 #define BY_EVENT (1ULL << 32)
 static uint64_t received[MAX_CPUS][IPI_SLOTS];
