@@ -727,8 +727,12 @@ void gc_print_cycle(const struct gc_cycle_stats *s)
 			(unsigned long long)(s->freed_bytes >> 10), ns_to_us(s->sweep_ns));
 	else
 		kprintf("sweeping; ");
-	kprintf("%llu stacks (%llu in stop 2) of %llu tasks; %llu tasks created while marking\n",
-		(unsigned long long)s->stacks_scanned, (unsigned long long)s->stacks_at_stop2,
+	kprintf("%llu stacks (%llu in stop 2", (unsigned long long)s->stacks_scanned,
+		(unsigned long long)s->stacks_at_stop2);
+	for (uint64_t i = 0; i < s->stacks_at_stop2 && i < GC_STOP2_NAMED; i++)
+		kprintf("%s%d", i ? " " : ": task ", (int)s->stop2_task[i]);
+	kprintf("%s) of %llu tasks; %llu tasks created while marking\n",
+		s->stacks_at_stop2 > GC_STOP2_NAMED ? " ..." : "",
 		(unsigned long long)s->snapshot_len, (unsigned long long)s->tasks_created);
 }
 

@@ -114,6 +114,8 @@ enum gc_step {
 };
 
 /* What one cycle did. */
+#define GC_STOP2_NAMED 4 /* stacks scanned in stop 2 whose task a cycle names */
+
 struct gc_cycle_stats {
 	uint64_t cycle;
 	enum gc_mode mode;
@@ -130,6 +132,8 @@ struct gc_cycle_stats {
 	uint64_t snapshot_len; /* tasks in the slice at stop 1 */
 	uint64_t stacks_scanned; /* task stacks scanned while marking */
 	uint64_t stacks_at_stop2; /* ... of which in stop 2 (they never stopped running) */
+	/* the ids of the first GC_STOP2_NAMED of those tasks */
+	int32_t stop2_task[GC_STOP2_NAMED];
 	uint64_t tasks_created; /* tasks created while marking (not scanned: see gc.c) */
 	uint64_t slice_growths; /* times the task slice published a new array while marking */
 	uint64_t barrier_shades; /* objects the write barrier greyed */

@@ -463,6 +463,8 @@ void mark_terminate(void)
 		set_scanned(t);
 		if (t->state != TASK_DEAD) {
 			gc.this_cycle.stacks_scanned++;
+			if (gc.this_cycle.stacks_at_stop2 < GC_STOP2_NAMED)
+				gc.this_cycle.stop2_task[gc.this_cycle.stacks_at_stop2] = t->id;
 			gc.this_cycle.stacks_at_stop2++;
 		}
 	}
