@@ -16,6 +16,9 @@
     and no such arrow ends a second time at the interrupt taken after;
     nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
+  - a Pi 4 build under QEMU -M raspi4b (skipped without that model), its
+    trace framed on the serial console only: tools/trace-decode turns it
+    into JSON that passes the same checks;
   - the same trace framed on the console (run=trace:serial) decodes with
     tools/trace-decode to the very bytes of the semihosted file; a changed
     byte, a lost line and a cut-off end each give an error naming the line;
@@ -32,7 +35,8 @@ import re
 import subprocess
 import sys
 
-from harness import LOGS, ROOT, boot, qemu_cmd, status_problems
+from harness import (BUILD, LOGS, ROOT, boot, build_board, pi_cmd, qemu_cmd, qemu_has_machine,
+                     status_problems)
 
 DECODE = os.path.join(ROOT, "tools", "trace-decode")
 RENDER = os.path.join(ROOT, "tools", "trace-render")
@@ -397,6 +401,8 @@ def run(res, opts):
     problems = status_problems(status) + (trace_problems(data.decode(), 2) if data else ["no trace file"])
     res.add_problems("trace: -smp 4 maxcpus=2: two tracks, no event from an offline core", problems, out)
 
+    run_pi_serial(res)
+
     # Tracing off: the dump is empty.
     os.makedirs(LOGS, exist_ok=True)
     path = os.path.join(LOGS, "trace-off.json")
@@ -426,6 +432,29 @@ def run(res, opts):
     cmd = qemu_cmd(opts.image, smp=4, append="run=shell exit=semihost")
     status, out, _ = boot("trace-shell", cmd, input_bytes=script)
     res.add_problems("trace: the shell's trace on|off|status|dump", shell_problems(status, out, path), out)
+
+
+def run_pi_serial(res):
+    """The Pi's way out: a Pi 4 build (its boot arguments built in, as on a
+    card) traced on QEMU -M raspi4b, the JSON framed on its PL011 console
+    only (no file), decoded by tools/trace-decode, then the same checks."""
+    name = "trace: rpi4 under QEMU -M raspi4b: the trace framed on the serial console decodes and passes the checks"
+    if not qemu_has_machine("raspi4b"):
+        res.skip(name, "this QEMU has no raspi4b model (QEMU 9.0 or later has)")
+        return
+    build = os.path.join(BUILD, "test-rpi4-trace")
+    ok, log = build_board("rpi4", f"trace=on run=gcstress,trace:serial cycles={CYCLES} exit=semihost", build)
+    if not ok:
+        res.add(name, False, log[-2000:])
+        return
+    status, out, _ = boot("trace-rpi4", pi_cmd("raspi4b", os.path.join(build, "kernel8.img")))
+    problems = status_problems(status)
+    rc, payload, err = decode(out)
+    if rc != 0:
+        problems.append(f"trace-decode failed: {err.strip()}")
+    else:
+        problems += trace_problems(payload.decode("utf-8", "replace"), 4)
+    res.add_problems(name, problems, out)
 
 
 SHELL_STATUS = re.compile(r"^trace: (on|off), (\d+) events, (\d+) dropped \(\d+ events per core on (\d+) cores\)",
