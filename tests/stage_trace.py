@@ -14,6 +14,8 @@
     (the park is the receipt); most unparks, "all parked" events and stop
     ends hold the end of an IPI_WAKE arrow (the release's, the last core's),
     and no such arrow ends a second time at the interrupt taken after;
+    each cycle's stop 1, stop 2 and mark on the collector's track are never
+    shorter than the console's figures for them and at most 20 ms longer;
     nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
   - a Pi 4 build under QEMU -M raspi4b (skipped without that model), its
@@ -237,6 +239,40 @@ def stop_receipt_problems(events):
     return problems
 
 
+CYCLE_LINE = re.compile(r"^gc (\d+) \([^)]*\): stop1 (\d+) us, mark (\d+) us, stop2 (\d+) us", re.M)
+CONSOLE_SLACK_US = 20000  # a vCPU the host does not run between an event and its step's clock read
+
+
+def console_problems(out, events, want_cycles):
+    """The trace against the console's figures: each cycle's line ("gc N
+    (fixed): stop1 A us, mark B us, stop2 C us") and the collector's track.
+    A phase's slice runs from the event before the collector's clock read to
+    the event after it, so it is never shorter than the console's figure
+    (which is cut to whole microseconds), and longer only by the events
+    themselves, or by a vCPU the host did not run in between."""
+    phases = {}
+    for e in events:
+        if e.get("pid") == 1 and e.get("ph") == "X":
+            p = phases.setdefault(e["args"]["cycle"], {})
+            p[e["name"]] = p.get(e["name"], 0) + e["dur"]
+    problems, compared = [], 0
+    for m in CYCLE_LINE.finditer(out):
+        cycle, figures = int(m.group(1)), {"stop 1": int(m.group(2)), "stop 2": int(m.group(4)),
+                                           "root jobs + mark": int(m.group(3))}
+        p = phases.get(cycle)
+        if not p or "stop 1" not in p or "stop 2" not in p:
+            continue
+        p["root jobs + mark"] = p.get("root jobs", 0) + p.get("mark", 0)
+        compared += 1
+        for name, console in figures.items():
+            traced = p[name]
+            if not console - 1 <= traced <= console + CONSOLE_SLACK_US:
+                problems.append(f"cycle {cycle}: {name} is {traced:.1f} us in the trace, {console} us on the console")
+    if compared < want_cycles:
+        problems.append(f"only {compared} cycles' console lines matched the trace's phases, want {want_cycles}")
+    return problems
+
+
 def flow_problems(events):
     sends = {e["id"]: e["ts"] for e in events if e.get("ph") == "s"}
     receipts = [e for e in events if e.get("ph") == "f"]
@@ -275,8 +311,9 @@ def unbound_flow_problems(events):
     return []
 
 
-def trace_problems(text, online, want_cycles=CYCLES):
-    """Everything wrong with one traced churn run's JSON."""
+def trace_problems(text, online, want_cycles=CYCLES, out=None):
+    """Everything wrong with one traced churn run's JSON (and, given its
+    console output, with the trace against the console's figures)."""
     try:
         trace = json.loads(text)
     except json.JSONDecodeError as e:
@@ -288,6 +325,8 @@ def trace_problems(text, online, want_cycles=CYCLES):
     problems = track_problems(events, online) + time_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
     problems += park_receipt_problems(events) + stop_receipt_problems(events)
+    if out is not None:
+        problems += console_problems(out, events, want_cycles)
     if any(info.get("dropped", [1])):
         problems.append(f"events dropped: {info.get('dropped')} (the buffers should hold a {want_cycles}-cycle run)")
     return problems
@@ -381,9 +420,9 @@ def run(res, opts):
     if data is None:
         problems.append(f"no trace file {path4} (semihosting write)")
     else:
-        problems += trace_problems(data.decode("utf-8", "replace"), 4)
+        problems += trace_problems(data.decode("utf-8", "replace"), 4, out=out)
     res.add_problems("trace: 4 cores, a 3-cycle churn: tracks, parks within stops, stop 1 before stop 2, "
-                     "time order, flows", problems, out)
+                     "time order, flows, the console's figures", problems, out)
     if data is not None:
         res.add_problems("trace: the serial frame decodes to the same JSON; a changed byte, a lost line, "
                          "a cut-off end are named", frame_problems(out, data), out)
@@ -394,11 +433,11 @@ def run(res, opts):
             res.add_problems("trace: tools/trace-render draws a PNG of one cycle", png)
 
     status, out, data, _ = traced_run("trace-smp2", opts.image, 2)
-    problems = status_problems(status) + (trace_problems(data.decode(), 2) if data else ["no trace file"])
+    problems = status_problems(status) + (trace_problems(data.decode(), 2, out=out) if data else ["no trace file"])
     res.add_problems("trace: 2 cores: the same checks", problems, out)
 
     status, out, data, _ = traced_run("trace-maxcpus2", opts.image, 4, extra="maxcpus=2")
-    problems = status_problems(status) + (trace_problems(data.decode(), 2) if data else ["no trace file"])
+    problems = status_problems(status) + (trace_problems(data.decode(), 2, out=out) if data else ["no trace file"])
     res.add_problems("trace: -smp 4 maxcpus=2: two tracks, no event from an offline core", problems, out)
 
     run_pi_serial(res)
@@ -453,7 +492,7 @@ def run_pi_serial(res):
     if rc != 0:
         problems.append(f"trace-decode failed: {err.strip()}")
     else:
-        problems += trace_problems(payload.decode("utf-8", "replace"), 4)
+        problems += trace_problems(payload.decode("utf-8", "replace"), 4, out=out)
     res.add_problems(name, problems, out)
 
 
