@@ -187,6 +187,17 @@ def park_receipt_problems(events):
     return problems
 
 
+def wake_end(evs, i, step):
+    """The end of an 'ipi wake' arrow among the marks ("i", "s", "f") at the
+    time of evs[i] on its track, looking back (step -1) or on (+1)."""
+    j = i + step
+    while 0 <= j < len(evs) and evs[j].get("ts") == evs[i].get("ts") and evs[j].get("ph") in ("i", "s", "f"):
+        if evs[j].get("ph") == "f" and evs[j].get("name") == "ipi wake":
+            return evs[j]
+        j += step
+    return None
+
+
 def stop_receipt_problems(events):
     """A stop's events that are also an IPI_WAKE's receipt (the waiting core
     sees what the wake was for before it takes the interrupt): a parked
@@ -216,15 +227,15 @@ def stop_receipt_problems(events):
                 kind = "unpark" if name.startswith("parked") else "stop end" if name.startswith("stop ") else None
                 if kind:
                     counts[kind][0] += 1
-                    f = evs[i - 1] if i else {}
-                    if f.get("ph") == "f" and f.get("name") == "ipi wake":
+                    f = wake_end(evs, i, -1)
+                    if f:
                         counts[kind][1] += 1
                         if len(ends[f["id"]]) > 1:
                             twice.append((kind, f))
             elif ph == "i" and e.get("name") == "all parked":
                 counts["all parked"][0] += 1
-                f = evs[i + 2] if i + 2 < len(evs) else {}
-                if f.get("ph") == "f" and f.get("name") == "ipi wake" and f.get("ts") == e.get("ts"):
+                f = wake_end(evs, i, +1)
+                if f:
                     counts["all parked"][1] += 1
                     if len(ends[f["id"]]) > 1:
                         twice.append(("all parked", f))

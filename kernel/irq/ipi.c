@@ -98,6 +98,12 @@ void ipi_send_mask_untraced(uint64_t mask, enum ipi ipi)
 		irqchip->send_sgi(mask, ipi);
 }
 
+void ipi_send_untraced(int cpu, enum ipi ipi)
+{
+	if (cpu >= 0 && cpu < ncpus)
+		ipi_send_mask_untraced(1ULL << cpu, ipi);
+}
+
 void ipi_send_others(enum ipi ipi)
 {
 	if (!irqchip)

@@ -37,6 +37,8 @@ void ipi_send_mask(uint64_t mask, enum ipi ipi);
 /* The same, for a caller whose own trace event was the send
  * (trace_event_send: the stop's request and release). */
 void ipi_send_mask_untraced(uint64_t mask, enum ipi ipi);
+/* To one core, likewise (trace_event_amend_send: a parked core's wake). */
+void ipi_send_untraced(int cpu, enum ipi ipi);
 void ipi_send_others(enum ipi ipi);
 /* The interrupt path calls this for every SGI. */
 void ipi_handle(int sgi, struct trap_frame *tf);

@@ -444,8 +444,11 @@ void stw_park(struct trap_frame *tf)
 	 * owner once it counts us */
 	int now = __atomic_add_fetch(&acks, 1, __ATOMIC_RELEASE);
 	int own = __atomic_load_n(&owner, __ATOMIC_RELAXED); /* set before gen was released */
-	if (now == expected_acks && own >= 0)
-		ipi_send(own, IPI_WAKE); /* the last one in wakes the owner */
+	if (now == expected_acks && own >= 0) {
+		/* the last one in wakes the owner: its park event is the send */
+		trace_event_amend_send(TR_STW_PARK, (uint32_t)g, own, IPI_WAKE);
+		ipi_send_untraced(own, IPI_WAKE);
+	}
 	/* Our tick must not end every wfi below once it falls due (timer.c). */
 	uint64_t tick = timer_tick_hold();
 	/* acquire: pairs with the owner's release of `released` */
@@ -468,6 +471,9 @@ void stw_park(struct trap_frame *tf)
 	/* release: we are out of the handler's shared state before the owner
 	 * sees the count drop */
 	own = __atomic_load_n(&owner, __ATOMIC_RELAXED); /* still the owner: it waits for us */
-	if (__atomic_sub_fetch(&acks, 1, __ATOMIC_RELEASE) == 0)
-		ipi_send(own, IPI_WAKE); /* the last one out wakes the owner */
+	if (__atomic_sub_fetch(&acks, 1, __ATOMIC_RELEASE) == 0) {
+		/* the last one out wakes the owner: its unpark event is the send */
+		trace_event_amend_send(TR_STW_UNPARK, (uint32_t)g, own, IPI_WAKE);
+		ipi_send_untraced(own, IPI_WAKE);
+	}
 }

@@ -393,6 +393,38 @@ void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi)
 	trace_emit(kind, a, (uint64_t)ipi, fresh);
 }
 
+/*
+ * A receipt event's b: the IPI it received (bits 0-7), and, once amended,
+ * an IPI the same core then sent (trace_event_amend_send): a flag, the IPI,
+ * the target core and the send's flow id.
+ */
+#define RECEIPT_IPI(b)	((int)((b)&0xff))
+#define AMENDED		(1ULL << 8)
+#define AMENDED_IPI(b)	((int)((b) >> 9) & 7)
+#define AMENDED_CPU(b)	((int)((b) >> 12) & 31)
+#define AMENDED_FLOW(b) ((uint32_t)((b) >> 32))
+
+void trace_emit_amend_send(enum trace_kind kind, uint32_t a, int target, int ipi)
+{
+	if (ipi < 0 || ipi >= IPI_SLOTS || target < 0 || target >= MAX_CPUS)
+		return;
+	struct trace_buf *tb = &trace_bufs[cpu_id()];
+	uint32_t n = tb->count; /* only this core writes it; interrupts are masked */
+	struct trace_ev *e = n ? &tb->ev[n - 1] : NULL;
+	if (!e || e->kind != (uint32_t)kind || e->a != a) { /* it was dropped, or tracing was off */
+		trace_emit_send(1ULL << target, ipi);
+		return;
+	}
+	uint32_t id = new_flow_id();
+	uint64_t b = (e->b & 0xff) | AMENDED | (uint64_t)ipi << 9 | (uint64_t)target << 12 |
+		     (uint64_t)id << 32;
+	/* relaxed: one aligned 64-bit store to an event already published, so
+	 * a dumper reading it (export_copy) sees it with or without the send,
+	 * both whole; the ids below are left before the caller's SGI */
+	__atomic_store_n(&e->b, b, __ATOMIC_RELAXED);
+	leave_flow(1ULL << target, ipi, id);
+}
+
 /* Does core i's buffer hold the current session (the dumper's view)? */
 static bool in_session(int i)
 {
@@ -428,7 +460,7 @@ bool trace_event_at(int cpu, uint32_t i, struct trace_record *r)
 	r->ts = e->ts;
 	r->kind = e->kind;
 	r->a = e->a;
-	r->b = e->b;
+	r->b = __atomic_load_n(&e->b, __ATOMIC_RELAXED); /* relaxed: it may be amended */
 	r->c = e->c;
 	return true;
 }
@@ -706,15 +738,20 @@ static void receipt_marks(struct exporter *x, int cpu, int ipi, uint64_t flow, u
 	}
 }
 
-/* A stop's events that are also an IPI_WAKE's receipt (trace_event_receipt):
- * their marks go inside the slice they close or lie in (the park, or the
- * owner's stop). */
+/* A stop's events that are also an IPI's receipt (trace_event_receipt),
+ * and maybe a send (trace_event_amend_send): their marks go inside the
+ * slice they open, close or lie in (the park, or the owner's stop). */
 static void stop_receipt(struct exporter *x, int cpu, const struct trace_ev *e)
 {
 	enum trace_kind k = (enum trace_kind)e->kind;
-	enum trace_kind in = k == TR_STW_UNPARK ? TR_STW_PARK : TR_STW_REQUEST;
-	if (e->c && innermost_is(x, cpu, in))
-		receipt_marks(x, cpu, (int)e->b, e->c, e->ts);
+	enum trace_kind in = k == TR_STW_PARK || k == TR_STW_UNPARK ? TR_STW_PARK : TR_STW_REQUEST;
+	if (!innermost_is(x, cpu, in))
+		return;
+	if (e->c)
+		receipt_marks(x, cpu, RECEIPT_IPI(e->b), e->c, e->ts);
+	if (e->b & AMENDED) /* and the send this core made next (the last one in or out) */
+		send_marks(x, cpu, AMENDED_IPI(e->b), 1ULL << AMENDED_CPU(e->b), AMENDED_FLOW(e->b),
+			   e->ts);
 }
 
 static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
@@ -788,13 +825,13 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 		else
 			stop_send(x, cpu, e);
 		break;
-	case TR_STW_PARK: /* also the IPI_STOP's receipt */
+	case TR_STW_PARK: /* also the IPI_STOP's receipt, and maybe the owner's wake */
 		ksnprintf(rest, sizeof rest,
 			  ",\"name\":\"parked (stop %u)\",\"cat\":\"stw\",\"cname\":\"bad\","
 			  "\"args\":{\"gen\":%u}",
 			  e->a, e->a);
 		open_slice(x, cpu, k, e->ts, rest);
-		receipt_marks(x, cpu, (int)e->b, e->c, e->ts);
+		stop_receipt(x, cpu, e);
 		break;
 	case TR_MARK_BEGIN:
 		ksnprintf(rest, sizeof rest,
@@ -855,6 +892,19 @@ static void metadata(struct exporter *x, uint64_t online)
 	emit_line(x);
 }
 
+/* An event as the export reads it: b may be amended by its core meanwhile
+ * (trace_emit_amend_send), so it is read whole with one atomic load. */
+static struct trace_ev export_copy(const struct trace_ev *e)
+{
+	struct trace_ev c;
+	c.ts = e->ts;
+	c.kind = e->kind;
+	c.a = e->a;
+	c.b = __atomic_load_n(&e->b, __ATOMIC_RELAXED); /* relaxed: whole, old or new */
+	c.c = e->c;
+	return c;
+}
+
 /* The core whose next event is the earliest, or -1 when all are done. */
 static int earliest(struct exporter *x)
 {
@@ -883,8 +933,10 @@ uint64_t trace_export_json(trace_write_fn write, void *ctx)
 		events += x->count[i];
 	}
 	int cpu;
-	while ((cpu = earliest(x)) >= 0)
-		one_event(x, cpu, &trace_bufs[cpu].ev[x->pos[cpu]++]);
+	while ((cpu = earliest(x)) >= 0) {
+		struct trace_ev e = export_copy(&trace_bufs[cpu].ev[x->pos[cpu]++]);
+		one_event(x, cpu, &e);
+	}
 	/* Close what is still open, at each core's last event. */
 	for (int i = 0; i < nbufs; i++)
 		while (x->cs[i].depth > 0)

@@ -30,7 +30,8 @@ enum trace_kind {
 	TR_STW_PARKED, /* the owner saw every core parked: a = generation; b, c as PARK */
 	TR_STW_RELEASE, /* the owner released them: a = generation, c = IPI_WAKE's send */
 	TR_STW_DONE, /* every core left its handler: a = generation; b, c as PARK */
-	TR_STW_PARK, /* this core parked for stop a; the IPI_STOP's receipt: b = IPI, c = flow */
+	TR_STW_PARK, /* this core parked for stop a; the IPI_STOP's receipt: b = IPI (and
+		      * the last one in's wake, amended), c = flow */
 	TR_STW_UNPARK, /* this core leaves the park of stop a; the wake's receipt: b, c as PARK */
 	/* (PARKED and DONE are the receipts of the IPI_WAKE that ended the
 	 * owner's wait, UNPARK of the owner's release: trace_event_receipt) */
@@ -75,6 +76,8 @@ void trace_emit_send(uint64_t mask, int ipi);
 void trace_emit_ipi_take(int ipi, uint64_t what);
 /* An event that is also an IPI's send (trace_event_send). */
 void trace_emit_send_as(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t mask, int ipi);
+/* This core's last event is also a send (trace_event_amend_send). */
+void trace_emit_amend_send(enum trace_kind kind, uint32_t a, int target, int ipi);
 /* An event of a handler that is its IPI's receipt (trace_event_receipt). */
 void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi);
 
@@ -146,6 +149,22 @@ static inline void trace_event_send(enum trace_kind kind, uint32_t a, uint64_t b
 {
 	if (trace_on())
 		trace_emit_send_as(kind, a, b, mask, ipi);
+}
+
+/*
+ * The receipt event this core recorded last, (kind, a), is also the send of
+ * ipi to core target that follows it: the last core into a stop's park and
+ * the last one out wake the owner, a few instructions after their park or
+ * unpark event.  Rather than a send event of its own, that event's b is
+ * amended with the send (one 64-bit store) and the flow id is left for the
+ * target; the caller raises the SGI after it with ipi_send_untraced.  If
+ * that event is not this core's last (dropped, or recorded before tracing
+ * was on), a send event is recorded instead.  Interrupts masked.
+ */
+static inline void trace_event_amend_send(enum trace_kind kind, uint32_t a, int target, int ipi)
+{
+	if (trace_on())
+		trace_emit_amend_send(kind, a, target, ipi);
 }
 
 /*
