@@ -60,9 +60,11 @@
  *     sends of its IPI_STOP and IPI_WAKE (trace_event_send), and a parked
  *     core's park and unpark, and the owner's "all parked" and end, are
  *     the receipts of the IPI that caused them (trace_event_receipt; the
- *     IPI layer then records no receipt of its own): a stop of n cores
- *     records 4 events on its owner, 2 on every other core, and the sends
- *     of the last core in and the last one out, so 12 on 4 cores;
+ *     IPI layer then records no receipt of its own), and the park of the
+ *     last core in and the unpark of the last one out are amended with the
+ *     wake each sends the owner next (trace_event_amend_send): a stop of n
+ *     cores records 4 events on its owner and 2 on every other core, 10 on
+ *     4 cores;
  *   - pid 1 "collector": the cycle's phases (stop 1, root jobs, mark, stop 2,
  *     sweep) as "X" slices on one track, whichever core recorded them;
  *   - otherData.allstop: cores, events, events dropped per core.
