@@ -4,8 +4,9 @@
   - a traced churn run (trace=on run=gcstress cycles=3) on 4 and on 2 cores of
     virt, dumped by semihosting: the JSON parses; it has one core track per
     online core and no event from another core; timestamps never run
-    backwards on a core; every stop's park event on every other online core
-    lies between that stop's request and its release; each GC cycle has its
+    backwards on a core; every slice's end names it, as its begin did;
+    every stop's park event on every other online core lies between that
+    stop's request and its release; each GC cycle has its
     stop 1 before its stop 2, cycles in order (on the collector's track and
     in the stops' own slices); every IPI receipt's flow arrow starts at a
     send, and both ends of every arrow lie inside a slice of their core's
@@ -66,6 +67,29 @@ def track_problems(events, online):
     if stray:
         problems.append(f"events from cores that were not online: {stray}")
     return problems
+
+
+def end_name_problems(events):
+    """Every E on a core track names the slice it closes, as its B did
+    (Chrome's DevTools matches an E to its B by name, and fails on an E
+    without one; Perfetto takes either)."""
+    stacks, bad, ends = {}, [], 0
+    for e in events:
+        if e.get("pid") != 0:
+            continue
+        st = stacks.setdefault(e.get("tid"), [])
+        if e.get("ph") == "B":
+            st.append(e.get("name"))
+        elif e.get("ph") == "E":
+            ends += 1
+            want = st.pop() if st else None
+            if e.get("name") != want:
+                bad.append((e, want))
+    if bad:
+        e, want = bad[0]
+        return [f"{len(bad)} of {ends} slice ends do not name their slice, e.g. {e.get('name')!r} closing "
+                f"{want!r} on cpu{e.get('tid')} at {e.get('ts')} us"]
+    return []
 
 
 def time_problems(events):
@@ -333,7 +357,7 @@ def trace_problems(text, online, want_cycles=CYCLES, out=None):
     if not isinstance(events, list):
         return ["no traceEvents list"]
     info = trace.get("otherData", {}).get("allstop", {})
-    problems = track_problems(events, online) + time_problems(events)
+    problems = track_problems(events, online) + time_problems(events) + end_name_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
     problems += park_receipt_problems(events) + stop_receipt_problems(events)
     if out is not None:

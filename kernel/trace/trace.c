@@ -554,9 +554,11 @@ static const char *const phase_colours[TRACE_GC_NPHASES] = {
 };
 
 /* The export's state: which slices are open on each core. */
-#define MAX_DEPTH 16
+#define MAX_DEPTH  16
+#define SLICE_NAME 100 /* a slice's name as the JSON has it (escaped) */
 struct core_state {
 	uint8_t open[MAX_DEPTH]; /* the kinds that opened them */
+	char name[MAX_DEPTH][SLICE_NAME]; /* and their names, repeated by their E */
 	int depth;
 	uint64_t last_ts;
 };
@@ -619,14 +621,38 @@ static void core_event(struct exporter *x, int cpu, const char *ph, uint64_t ts,
 	emit_line(x);
 }
 
+/* The escaped name in rest's "name":"..." field into dst (empty if none). */
+static void name_of(char *dst, size_t cap, const char *rest)
+{
+	const char *p = strstr(rest, "\"name\":\"");
+	size_t n = 0;
+	if (p)
+		for (p += 8; *p && *p != '"' && n + 2 < cap; p++) {
+			if (*p == '\\' && p[1]) /* an escape: its two characters together */
+				dst[n++] = *p++;
+			dst[n++] = *p;
+		}
+	dst[n] = '\0';
+}
+
 static void open_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t ts,
 		       const char *rest)
 {
 	struct core_state *c = &x->cs[cpu];
 	if (c->depth == MAX_DEPTH)
 		return; /* deeper than anything the kernel records */
+	name_of(c->name[c->depth], SLICE_NAME, rest);
 	c->open[c->depth++] = (uint8_t)k;
 	core_event(x, cpu, "B", ts, rest);
+}
+
+/* The E of a slice named name: viewers that match an E to its B by name
+ * (Chrome's DevTools) need it; Perfetto takes it too. */
+static void end_event(struct exporter *x, int cpu, uint64_t ts, const char *name)
+{
+	char rest[SLICE_NAME + 16];
+	ksnprintf(rest, sizeof rest, ",\"name\":\"%s\"", name);
+	core_event(x, cpu, "E", ts, rest);
 }
 
 /* Close the innermost slice that k closes, and any still open inside it (a
@@ -643,7 +669,7 @@ static void close_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t
 		return;
 	while (c->depth >= d) {
 		c->depth--;
-		core_event(x, cpu, "E", ts, "");
+		end_event(x, cpu, ts, c->name[c->depth]);
 	}
 }
 
@@ -712,7 +738,9 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 		  ipi_str((int)e->a));
 	core_event(x, cpu, "B", e->ts, slice);
 	send_marks(x, cpu, (int)e->a, e->b, e->c, e->ts);
-	core_event(x, cpu, "E", e->ts, "");
+	char name[SLICE_NAME];
+	name_of(name, sizeof name, slice);
+	end_event(x, cpu, e->ts, name);
 }
 
 /* A stop's request or release, which is also the send of its IPI
