@@ -16,9 +16,10 @@
  * (WARMUP_*), and one whole round of each kind comes first, unmeasured: the
  * boot's first blocks are slower (QEMU translates the code for the first
  * time, the host maps the guest's pages), and they would all fall on the
- * "off" side, which goes first.  Each "on" block is a fresh trace session (trace_start empties
- * every buffer), so the buffers do not fill up; a block that still dropped events is counted and
- * reported, since dropping an event costs less than recording it and would flatter the tracer.
+ * "off" side, which goes first.  Each "on" block is a fresh trace session
+ * (trace_start empties every buffer), so the buffers do not fill up; a
+ * block that still dropped events is counted and reported, since dropping
+ * an event costs less than recording it and would flatter the tracer.
  *
  * The control.  The same rounds are then run again with tracing off on
  * both sides (an "A/A" comparison): what the method reads when there is
