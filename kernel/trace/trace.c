@@ -346,12 +346,12 @@ void trace_emit_send_as(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t m
 	leave_flow(mask, ipi, id);
 }
 
-/* The flow id the last sender of IPI ipi left for this core. */
-static uint32_t flow_for_me(int ipi)
+/* The flow id the last sender of IPI ipi left for core me (this core). */
+static uint32_t flow_for(int me, int ipi)
 {
 	/* relaxed: the sender's store came before its DSB and SGI, and taking
 	 * the interrupt came after (see trace_emit_send) */
-	return __atomic_load_n(&flow_slot[cpu_id()][ipi], __ATOMIC_RELAXED);
+	return __atomic_load_n(&flow_slot[me][ipi], __ATOMIC_RELAXED);
 }
 
 /*
@@ -372,8 +372,9 @@ void trace_emit_ipi_take(int ipi, uint64_t what)
 {
 	if (ipi < 0 || ipi >= IPI_SLOTS)
 		return;
-	uint32_t id = flow_for_me(ipi);
-	uint64_t *last = &received[cpu_id()][ipi];
+	int me = cpu_id();
+	uint32_t id = flow_for(me, ipi);
+	uint64_t *last = &received[me][ipi];
 	if (id && *last == (id | BY_EVENT) && what == TRACE_IPI_NOTHING)
 		return; /* received already, by a handler's event */
 	*last = id;
@@ -387,8 +388,7 @@ void trace_emit_receipt(enum trace_kind kind, uint32_t a, int ipi)
 		return;
 	}
 	int me = cpu_id();
-	/* relaxed: as in flow_for_me */
-	uint32_t id = __atomic_load_n(&flow_slot[me][ipi], __ATOMIC_RELAXED);
+	uint32_t id = flow_for(me, ipi);
 	uint64_t *last = &received[me][ipi];
 	uint32_t fresh = (uint32_t)*last == id ? 0 : id; /* 0: that send was received before */
 	*last = id | BY_EVENT;
