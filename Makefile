@@ -273,7 +273,7 @@ trace: setup
 	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || $(PYTHON) -c 'import matplotlib' 2>/dev/null || \
 	  { echo "trace: tools/trace-render needs python3-matplotlib: installing it (tools/setup --plot)"; tools/setup --plot; }
 	@tools/trace-render build/trace.json -o build/trace.png --cycle 2
-	@echo "trace: build/trace.json (ui.perfetto.dev -> Open trace file, or chrome://tracing) and build/trace.png"
+	@echo "trace: build/trace.json (ui.perfetto.dev -> Open trace file; offline: Chromium DevTools -> Performance -> Load profile) and build/trace.png"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

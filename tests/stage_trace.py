@@ -4,7 +4,9 @@
   - a traced churn run (trace=on run=gcstress cycles=3) on 4 and on 2 cores of
     virt, dumped by semihosting: the JSON parses; it has one core track per
     online core and no event from another core; timestamps never run
-    backwards on a core; every slice's end names it, as its begin did;
+    backwards on a core; every slice's end names it and its category, as
+    its begin did, and closes the slice last opened in the file (Chrome's
+    DevTools reads the file with one stack of open slices);
     every stop's park event on every other online core lies between that
     stop's request and its release; each GC cycle has its
     stop 1 before its stop 2, cycles in order (on the collector's track and
@@ -70,30 +72,33 @@ def track_problems(events, online):
 
 
 def end_name_problems(events):
-    """Every E on a core track names the slice it closes, as its B did
-    (Chrome's DevTools matches an E to its B by name, and fails on an E
-    without one; Perfetto takes either)."""
-    stacks, bad, ends = {}, [], 0
+    """Every E on a core track closes the slice last opened in the file, and
+    names it and its category as its B did.  Chrome's DevTools reads B/E
+    events in the file's order with ONE stack of open slices for the whole
+    file (not one per track), and drops a slice whose E differs from the B
+    on top in name or category; Perfetto takes either.  So each track's
+    slices must lie together in the file, and each E repeat its B."""
+    stack, bad, ends = [], [], 0
     for e in events:
         if e.get("pid") != 0:
             continue
-        st = stacks.setdefault(e.get("tid"), [])
         if e.get("ph") == "B":
-            st.append(e.get("name"))
+            stack.append(e)
         elif e.get("ph") == "E":
             ends += 1
-            want = st.pop() if st else None
-            if e.get("name") != want:
-                bad.append((e, want))
+            b = stack.pop() if stack else {}
+            if (e.get("name"), e.get("cat"), e.get("tid")) != (b.get("name"), b.get("cat"), b.get("tid")):
+                bad.append((e, b))
     if bad:
-        e, want = bad[0]
-        return [f"{len(bad)} of {ends} slice ends do not name their slice, e.g. {e.get('name')!r} closing "
-                f"{want!r} on cpu{e.get('tid')} at {e.get('ts')} us"]
+        e, b = bad[0]
+        return [f"{len(bad)} of {ends} slice ends do not close the slice last opened in the file (one stack, "
+                f"as Chrome's DevTools reads it), e.g. {e.get('name')!r}/{e.get('cat')!r} on cpu{e.get('tid')} at "
+                f"{e.get('ts')} us closing {b.get('name')!r}/{b.get('cat')!r} of cpu{b.get('tid')}"]
     return []
 
 
 def time_problems(events):
-    """On each core track, in the file's (time-merged) order, ts never decreases."""
+    """On each core track, in the file's order, ts never decreases."""
     last = {}
     for i, e in enumerate(events):
         if e.get("pid") != 0 or "ts" not in e:
@@ -110,7 +115,7 @@ def stops(events):
     """{gen: {'owner', 'request', 'release', 'reason', 'parks': {cpu: [ts, ...]}}}."""
     out = {}
     for e in events:
-        if e.get("pid") != 0 or e.get("cat") != "stw":
+        if e.get("pid") != 0 or e.get("cat") != "stw" or e.get("ph") == "E":
             continue
         gen = e.get("args", {}).get("gen")
         s = out.setdefault(gen, {"parks": {}})
@@ -309,11 +314,16 @@ def console_problems(out, events, want_cycles):
 
 
 def flow_problems(events):
+    """Every arrow's end ("f") has its start ("s") strictly earlier: Perfetto
+    sorts the file by time, keeping the file's order among equal times, and
+    drops an arrow whose end it meets first (the tracks lie one after
+    another in the file, so an end on an earlier track at the same time
+    would be met first)."""
     sends = {e["id"]: e["ts"] for e in events if e.get("ph") == "s"}
     receipts = [e for e in events if e.get("ph") == "f"]
     if not receipts:
         return ["no IPI flow arrow (no 'f' event)"]
-    bad = [e for e in receipts if e["id"] not in sends or sends[e["id"]] > e["ts"]]
+    bad = [e for e in receipts if e["id"] not in sends or sends[e["id"]] >= e["ts"]]
     if bad:
         return [f"{len(bad)} of {len(receipts)} IPI receipts have no send before them, e.g. flow {bad[0]['id']} "
                 f"on cpu{bad[0]['tid']}"]
@@ -346,6 +356,17 @@ def unbound_flow_problems(events):
     return []
 
 
+def start_problems(text):
+    """The file opens with its traceEvents: older Perfetto importers guessed
+    the format from the first bytes ('{"traceEvents":['), and those of
+    2020-22 took a displayTimeUnit found at the start as the unit of every
+    ts (the format's ts are microseconds whatever it says)."""
+    head = re.sub(r"\s", "", text[:64])
+    if not head.startswith('{"traceEvents":['):
+        return [f"the file begins {text[:40]!r}, not with its traceEvents"]
+    return []
+
+
 def trace_problems(text, online, want_cycles=CYCLES, out=None):
     """Everything wrong with one traced churn run's JSON (and, given its
     console output, with the trace against the console's figures)."""
@@ -357,7 +378,7 @@ def trace_problems(text, online, want_cycles=CYCLES, out=None):
     if not isinstance(events, list):
         return ["no traceEvents list"]
     info = trace.get("otherData", {}).get("allstop", {})
-    problems = track_problems(events, online) + time_problems(events) + end_name_problems(events)
+    problems = start_problems(text) + track_problems(events, online) + time_problems(events) + end_name_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
     problems += park_receipt_problems(events) + stop_receipt_problems(events)
     if out is not None:

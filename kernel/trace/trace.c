@@ -42,14 +42,17 @@
  * still runs the old word only records its first events late (or, after
  * trace_stop, finds trace_enabled off in record.S).
  *
- * Export.  trace_stop, then trace_export_json merges the per-core buffers by
- * timestamp (each buffer is in time order: one writer reading one counter)
- * and writes Chrome's trace-event JSON:
+ * Export.  trace_stop, then trace_export_json writes Chrome's trace-event
+ * JSON, one core's buffer after another (each is in time order: one writer
+ * reading one counter; Perfetto sorts the whole file by time, and a viewer
+ * with one stack of open slices for the whole file, Chrome's DevTools,
+ * needs each track's B/E together):
  *   - pid 0 "cores": one thread per online core (tid = core, thread_name
  *     "cpuN"); task runs, IPI handlers, parks, each stop (on its owner) and
  *     mark workers' stretches are B/E slices, properly nested because a core
  *     records them in the order it runs them (the export drops an E whose B
- *     was before the trace started, and closes at the end slices still open);
+ *     was before the trace started, and closes at the end slices still open;
+ *     every E repeats its B's name and category);
  *   - IPIs: an "i" instant at the send and at the receipt, and a flow arrow
  *     ("s" at the send, inside a slice of no length, "f" at the handler's
  *     slice: Perfetto ties both ends to a slice) for each target: the
@@ -66,7 +69,8 @@
  *     cores records 4 events on its owner and 2 on every other core, 10 on
  *     4 cores;
  *   - pid 1 "collector": the cycle's phases (stop 1, root jobs, mark, stop 2,
- *     sweep) as "X" slices on one track, whichever core recorded them;
+ *     sweep) as "X" slices on one track, whichever core recorded them (the
+ *     phase events of all cores merged by time, after the core tracks);
  *   - otherData.allstop: cores, events, events dropped per core.
  * Timestamps are microseconds since trace_start, with nanosecond decimals.
  * dump.c writes the JSON to a host file by semihosting, or frames it on the
@@ -556,9 +560,11 @@ static const char *const phase_colours[TRACE_GC_NPHASES] = {
 /* The export's state: which slices are open on each core. */
 #define MAX_DEPTH  16
 #define SLICE_NAME 100 /* a slice's name as the JSON has it (escaped) */
+#define SLICE_CAT  16 /* and its category */
 struct core_state {
 	uint8_t open[MAX_DEPTH]; /* the kinds that opened them */
-	char name[MAX_DEPTH][SLICE_NAME]; /* and their names, repeated by their E */
+	char name[MAX_DEPTH][SLICE_NAME]; /* and their names and categories, */
+	char cat[MAX_DEPTH][SLICE_CAT]; /* repeated by their E */
 	int depth;
 	uint64_t last_ts;
 };
@@ -621,13 +627,16 @@ static void core_event(struct exporter *x, int cpu, const char *ph, uint64_t ts,
 	emit_line(x);
 }
 
-/* The escaped name in rest's "name":"..." field into dst (empty if none). */
-static void name_of(char *dst, size_t cap, const char *rest)
+/* The escaped value of rest's string field key ("name" or "cat") into dst
+ * (empty if none). */
+static void field_of(char *dst, size_t cap, const char *rest, const char *key)
 {
-	const char *p = strstr(rest, "\"name\":\"");
+	char quoted[16];
+	int len = ksnprintf(quoted, sizeof quoted, "\"%s\":\"", key);
+	const char *p = strstr(rest, quoted);
 	size_t n = 0;
 	if (p)
-		for (p += 8; *p && *p != '"' && n + 2 < cap; p++) {
+		for (p += len; *p && *p != '"' && n + 2 < cap; p++) {
 			if (*p == '\\' && p[1]) /* an escape: its two characters together */
 				dst[n++] = *p++;
 			dst[n++] = *p;
@@ -641,17 +650,18 @@ static void open_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t 
 	struct core_state *c = &x->cs[cpu];
 	if (c->depth == MAX_DEPTH)
 		return; /* deeper than anything the kernel records */
-	name_of(c->name[c->depth], SLICE_NAME, rest);
+	field_of(c->name[c->depth], SLICE_NAME, rest, "name");
+	field_of(c->cat[c->depth], SLICE_CAT, rest, "cat");
 	c->open[c->depth++] = (uint8_t)k;
 	core_event(x, cpu, "B", ts, rest);
 }
 
-/* The E of a slice named name: viewers that match an E to its B by name
- * (Chrome's DevTools) need it; Perfetto takes it too. */
-static void end_event(struct exporter *x, int cpu, uint64_t ts, const char *name)
+/* The E of a slice named name in category cat: a viewer that matches an E
+ * to its B by both (Chrome's DevTools) needs them; Perfetto takes them too. */
+static void end_event(struct exporter *x, int cpu, uint64_t ts, const char *name, const char *cat)
 {
-	char rest[SLICE_NAME + 16];
-	ksnprintf(rest, sizeof rest, ",\"name\":\"%s\"", name);
+	char rest[SLICE_NAME + SLICE_CAT + 24];
+	ksnprintf(rest, sizeof rest, ",\"name\":\"%s\",\"cat\":\"%s\"", name, cat);
 	core_event(x, cpu, "E", ts, rest);
 }
 
@@ -669,7 +679,7 @@ static void close_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t
 		return;
 	while (c->depth >= d) {
 		c->depth--;
-		end_event(x, cpu, ts, c->name[c->depth]);
+		end_event(x, cpu, ts, c->name[c->depth], c->cat[c->depth]);
 	}
 }
 
@@ -738,9 +748,10 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 		  ipi_str((int)e->a));
 	core_event(x, cpu, "B", e->ts, slice);
 	send_marks(x, cpu, (int)e->a, e->b, e->c, e->ts);
-	char name[SLICE_NAME];
-	name_of(name, sizeof name, slice);
-	end_event(x, cpu, e->ts, name);
+	char name[SLICE_NAME], cat[SLICE_CAT];
+	field_of(name, sizeof name, slice, "name");
+	field_of(cat, sizeof cat, slice, "cat");
+	end_event(x, cpu, e->ts, name, cat);
 }
 
 /* A stop's request or release, which is also the send of its IPI
@@ -870,8 +881,7 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 			  e->a);
 		open_slice(x, cpu, k, e->ts, rest);
 		break;
-	case TR_GC_PHASE:
-		gc_phase(x, e->a, (int)e->b, e->ts);
+	case TR_GC_PHASE: /* the collector's track, afterwards (export_phases) */
 		break;
 	case TR_ALLOC_SLOW:
 		ksnprintf(rest, sizeof rest,
@@ -935,6 +945,22 @@ static struct trace_ev export_copy(const struct trace_ev *e)
 	return c;
 }
 
+/* Core i's track: its events in its own (time) order, then what is still
+ * open closed at its last event.  A track's events stay together in the
+ * file, so a viewer that keeps one stack of open slices for the whole file
+ * (Chrome's DevTools) still closes each slice on the core that opened it;
+ * Perfetto sorts the file by time itself. */
+static void export_core(struct exporter *x, int i)
+{
+	struct core_state *c = &x->cs[i];
+	for (uint32_t n = 0; n < x->count[i]; n++) {
+		struct trace_ev e = export_copy(&trace_bufs[i].ev[n]);
+		one_event(x, i, &e);
+	}
+	while (c->depth > 0)
+		close_slice(x, i, closer_of((enum trace_kind)c->open[c->depth - 1]), c->last_ts);
+}
+
 /* The core whose next event is the earliest, or -1 when all are done. */
 static int earliest(struct exporter *x)
 {
@@ -947,6 +973,19 @@ static int earliest(struct exporter *x)
 	return best;
 }
 
+/* The collector's track: the phase changes of every core, merged by time
+ * (any core may begin the next phase). */
+static void export_phases(struct exporter *x)
+{
+	int cpu;
+	memset(x->pos, 0, sizeof x->pos);
+	while ((cpu = earliest(x)) >= 0) {
+		struct trace_ev e = export_copy(&trace_bufs[cpu].ev[x->pos[cpu]++]);
+		if (e.kind == TR_GC_PHASE)
+			gc_phase(x, e.a, (int)e.b, e.ts);
+	}
+}
+
 uint64_t trace_export_json(trace_write_fn write, void *ctx)
 {
 	struct exporter *x = &ex;
@@ -955,36 +994,32 @@ uint64_t trace_export_json(trace_write_fn write, void *ctx)
 	x->o.ctx = ctx;
 	x->phase = TRACE_GC_OFF;
 	uint64_t online = cpus_online_mask();
-	out_str(&x->o, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+	/* traceEvents first: Perfetto's importers of 2020-22 read
+	 * displayTimeUnit only at the file's start, and then as the unit of ts
+	 * (which the format says is always microseconds); later ones, and
+	 * chrome://tracing, read it anywhere as a display setting. */
+	out_str(&x->o, "{\"traceEvents\":[");
 	metadata(x, online);
 	uint64_t events = 0;
 	for (int i = 0; i < nbufs; i++) {
 		x->count[i] = events_of(i);
 		events += x->count[i];
 	}
-	int cpu;
-	while ((cpu = earliest(x)) >= 0) {
-		struct trace_ev e = export_copy(&trace_bufs[cpu].ev[x->pos[cpu]++]);
-		one_event(x, cpu, &e);
-	}
-	/* Close what is still open, at each core's last event. */
-	for (int i = 0; i < nbufs; i++)
-		while (x->cs[i].depth > 0)
-			close_slice(x, i,
-				    closer_of((enum trace_kind)x->cs[i].open[x->cs[i].depth - 1]),
-				    x->cs[i].last_ts);
 	uint64_t last = 0;
-	for (int i = 0; i < nbufs; i++)
+	for (int i = 0; i < nbufs; i++) {
+		export_core(x, i);
 		if (x->cs[i].last_ts > last)
 			last = x->cs[i].last_ts;
+	}
+	export_phases(x);
 	if (x->phase != TRACE_GC_OFF)
 		gc_phase(x, x->phase_cycle, TRACE_GC_OFF, last);
-	ksnprintf(
-	    x->line, sizeof x->line,
-	    "\n],\"otherData\":{\"allstop\":{\"cpus\":%d,\"online_mask\":%llu,\"events\":%llu,"
-	    "\"timer_hz\":%llu,\"dropped\":[",
-	    cpus_online(), (unsigned long long)online, (unsigned long long)events,
-	    (unsigned long long)timer_freq());
+	ksnprintf(x->line, sizeof x->line,
+		  "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"allstop\":{\"cpus\":%d,\"online_"
+		  "mask\":%llu,\"events\":%llu,"
+		  "\"timer_hz\":%llu,\"dropped\":[",
+		  cpus_online(), (unsigned long long)online, (unsigned long long)events,
+		  (unsigned long long)timer_freq());
 	out_str(&x->o, x->line);
 	for (int i = 0; i < nbufs; i++) {
 		ksnprintf(x->line, sizeof x->line, "%s%llu", i ? "," : "",
