@@ -21,6 +21,10 @@
     shorter than the console's figures for them and at most 20 ms longer;
     nothing was dropped;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
+  - buffers far too small (tracebuf=256): the dump counts what each core
+    kept and dropped, a core that dropped kept a full buffer, the file's
+    otherData agrees, and the file still reads (tracks, time order, every
+    slice closed, every arrow's end inside a slice);
   - a Pi 4 build under QEMU -M raspi4b (skipped without that model), its
     trace framed on the serial console only: tools/trace-decode turns it
     into JSON that passes the same checks;
@@ -367,6 +371,49 @@ def start_problems(text):
     return []
 
 
+FULL_BUF = 256  # events per core: the smallest tracebuf=, far less than a 3-cycle churn records
+DUMP_CORE = re.compile(r"^  cpu(\d+): (\d+) events, (\d+) dropped", re.M)
+
+
+def full_buffer_problems(out, data, online):
+    """A run that records more than its buffers hold: the dump's summary and
+    per-core lines count what was kept and what was dropped, a core that
+    dropped kept exactly its buffer's worth (the oldest: the buffer is
+    linear), the file's otherData agrees, and the file still reads: tracks,
+    time order, every E closing its B, every arrow's end inside a slice (an
+    arrow whose send was dropped has only its end, which viewers ignore)."""
+    m = DUMP_STATUS.search(out)
+    if not m:
+        return ["no 'trace: off, N events, D dropped' line from the dump"]
+    events, dropped = int(m.group(1)), int(m.group(2))
+    cores = {int(c): (int(e), int(d)) for c, e, d in DUMP_CORE.findall(out[m.end():])}
+    problems = []
+    if dropped == 0:
+        problems.append(f"the dump says 0 dropped with tracebuf={FULL_BUF} (a 3-cycle churn records more)")
+    if sorted(cores) != list(range(online)):
+        problems.append(f"per-core dump lines for {sorted(cores)}, want {list(range(online))}")
+    if sum(e for e, _ in cores.values()) != events or sum(d for _, d in cores.values()) != dropped:
+        problems.append(f"the per-core lines {cores} do not add up to {events} events, {dropped} dropped")
+    for c, (e, d) in sorted(cores.items()):
+        if e > FULL_BUF or (d and e != FULL_BUF):
+            problems.append(f"cpu{c} kept {e} events and dropped {d}, with {FULL_BUF} per core")
+    if data is None:
+        return problems + ["no trace file"]
+    text = data.decode("utf-8", "replace")
+    try:
+        trace = json.loads(text)
+    except json.JSONDecodeError as e:
+        return problems + [f"the trace is not JSON: {e}"]
+    evs = trace.get("traceEvents", [])
+    info = trace.get("otherData", {}).get("allstop", {})
+    want = [cores.get(c, (0, 0))[1] for c in range(online)]
+    if info.get("dropped", [])[:online] != want or info.get("events") != events:
+        problems.append(f"otherData says {info.get('events')} events, dropped {info.get('dropped')}; the console "
+                        f"{events}, {want}")
+    problems += start_problems(text) + track_problems(evs, online) + time_problems(evs)
+    return problems + end_name_problems(evs) + unbound_flow_problems(evs)
+
+
 def trace_problems(text, online, want_cycles=CYCLES, out=None):
     """Everything wrong with one traced churn run's JSON (and, given its
     console output, with the trace against the console's figures)."""
@@ -495,6 +542,11 @@ def run(res, opts):
     status, out, data, _ = traced_run("trace-maxcpus2", opts.image, 4, extra="maxcpus=2")
     problems = status_problems(status) + (trace_problems(data.decode(), 2, out=out) if data else ["no trace file"])
     res.add_problems("trace: -smp 4 maxcpus=2: two tracks, no event from an offline core", problems, out)
+
+    status, out, data, _ = traced_run("trace-full", opts.image, 4, extra=f"tracebuf={FULL_BUF}")
+    problems = status_problems(status) + full_buffer_problems(out, data, 4)
+    res.add_problems(f"trace: a full buffer (tracebuf={FULL_BUF}): the newest events dropped and counted on the "
+                     f"console and in the file, which still reads", problems, out)
 
     run_pi_serial(res)
 
