@@ -1015,9 +1015,8 @@ uint64_t trace_export_json(trace_write_fn write, void *ctx)
 	if (x->phase != TRACE_GC_OFF)
 		gc_phase(x, x->phase_cycle, TRACE_GC_OFF, last);
 	ksnprintf(x->line, sizeof x->line,
-		  "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"allstop\":{\"cpus\":%d,\"online_"
-		  "mask\":%llu,\"events\":%llu,"
-		  "\"timer_hz\":%llu,\"dropped\":[",
+		  "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"allstop\":{\"cpus\":%d,"
+		  "\"online_mask\":%llu,\"events\":%llu,\"timer_hz\":%llu,\"dropped\":[",
 		  cpus_online(), (unsigned long long)online, (unsigned long long)events,
 		  (unsigned long long)timer_freq());
 	out_str(&x->o, x->line);
