@@ -13,7 +13,8 @@ Benchmarks print numbers; nothing here is timed.  What is checked:
   - run=bench:tracecost measured every figure on both sides, recorded events
     in its traced blocks and none in the others, and dropped none; its
     control (the same rounds with tracing off on both sides) has every
-    figure too and recorded nothing at all;
+    figure too and recorded nothing at all; its one-event figure is no less
+    than the counter read inside it, which is more than a loop's step;
   - bad input: an unknown benchmark is named and fails the run; a depth out
     of range is refused with its range; the tracer's cost with tracing on
     from boot is refused with the reason;
@@ -107,7 +108,21 @@ def trace_cost_problems(tables):
             problems.append(f"trace_cost_control {what}: {r['samples_each']} samples")
         if int(r["events_on"]) + int(r["events_off"]) != 0:
             problems.append(f"trace_cost_control {what}: events recorded with tracing off")
-    return problems
+    return problems + event_cost_problems(tables)
+
+
+def event_cost_problems(tables):
+    """One event beside one counter read: the three loops measured, and an
+    event no cheaper than the counter read it contains (an event that
+    recorded nothing would cost a loop's step)."""
+    rows = {r["what"]: r for r in benchlib.table_dicts(tables.get("trace_event_cost", {"header": [], "rows": []}))}
+    if set(rows) != {"loop", "counter_read", "event"}:
+        return [f"trace_event_cost rows {sorted(rows)}, want event, counter_read and loop"]
+    ps = {w: float(r["least_ps_each"]) for w, r in rows.items()}
+    if not 0 < ps["loop"] < ps["counter_read"] <= ps["event"]:
+        return [f"trace_event_cost: loop {ps['loop']:.0f} ps, counter read {ps['counter_read']:.0f} ps, event "
+                f"{ps['event']:.0f} ps each: want 0 < loop < counter read <= event"]
+    return []
 
 
 def run_trees(res, opts, cores, workers):
@@ -116,8 +131,8 @@ def run_trees(res, opts, cores, workers):
     append = (f"run=bench:trees{extra} depth={TREES['depth']} long={TREES['long']} "
               f"workers={workers} gcheap=2{' tracebuf=65536' if extra else ''} exit=semihost")
     status, out, secs = boot(name, qemu_cmd(opts.image, cores, append=append))
-    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop", "trace_cost", "trace_cost_control"]
-                                        if extra else [])
+    want = ["trees", "trees_pauses"] + (["stw", "yield", "alloc", "loop", "trace_cost", "trace_cost_control",
+                                         "trace_event_cost"] if extra else [])
     problems, tables = csv_problems(out, want)
     problems = status_problems(status) + problems + trees_problems(out, tables, cores, workers)
     if extra:
