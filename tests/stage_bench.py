@@ -13,8 +13,9 @@ Benchmarks print numbers; nothing here is timed.  What is checked:
   - run=bench:tracecost measured every figure on both sides, recorded events
     in its traced blocks and none in the others, and dropped none; its
     control (the same rounds with tracing off on both sides) has every
-    figure too and recorded nothing at all; its one-event figure is no less
-    than the counter read inside it, which is more than a loop's step;
+    figure too and recorded nothing at all; one trace point recording costs
+    no less than the counter read inside it, which costs more than a point
+    that is off;
   - bad input: an unknown benchmark is named and fails the run; a depth out
     of range is refused with its range; the tracer's cost with tracing on
     from boot is refused with the reason;
@@ -112,16 +113,17 @@ def trace_cost_problems(tables):
 
 
 def event_cost_problems(tables):
-    """One event beside one counter read: the three loops measured, and an
-    event no cheaper than the counter read it contains (an event that
-    recorded nothing would cost a loop's step)."""
+    """One trace point (tracepoint.c): every state measured, and an event
+    recorded no cheaper than the counter read inside it, which costs more
+    than a point that is off (a point that recorded nothing would cost a
+    NOP's step)."""
     rows = {r["what"]: r for r in benchlib.table_dicts(tables.get("trace_event_cost", {"header": [], "rows": []}))}
-    if set(rows) != {"loop", "counter_read", "event"}:
-        return [f"trace_event_cost rows {sorted(rows)}, want event, counter_read and loop"]
+    want = {"loop", "counter_read", "off", "on", "masked", "dropped"}
+    if set(rows) != want:
+        return [f"trace_event_cost rows {sorted(rows)}, want {sorted(want)}"]
     ps = {w: float(r["least_ps_each"]) for w, r in rows.items()}
-    if not 0 < ps["loop"] < ps["counter_read"] <= ps["event"]:
-        return [f"trace_event_cost: loop {ps['loop']:.0f} ps, counter read {ps['counter_read']:.0f} ps, event "
-                f"{ps['event']:.0f} ps each: want 0 < loop < counter read <= event"]
+    if not (ps["loop"] > 0 and ps["off"] < ps["counter_read"] <= min(ps["on"], ps["masked"]) and ps["dropped"] > 0):
+        return [f"trace_event_cost (ps each): {ps}: want loop > 0, off < counter read <= recording, dropping > 0"]
     return []
 
 

@@ -34,6 +34,9 @@
   - with tracing off (no trace=on) the dump says 0 events and holds none;
   - the shell's trace command: status off with 0 events, on, a gc cycle, off,
     status with events on every core, dump to a file, a bad word's usage line;
+    trace cost refused while tracing is on, and with it off one trace point's
+    figures (a counter read costs more than a point that is off and no more
+    than one that records);
   - tools/trace-render draws a PNG of one GC cycle that is not empty
     (skipped, saying so, without python3-matplotlib).
 """
@@ -574,11 +577,11 @@ def run(res, opts):
     path = os.path.join(LOGS, "trace-shell.json")
     if os.path.exists(path):
         os.remove(path)
-    script = (b"\r" b"trace status\r" b"trace on\r" b"gc\r" b"trace off\r" b"trace status\r"
-              + f"trace dump {path}\r".encode() + b"trace bogus\r" b"trace on now\r" b"poweroff\r")
+    script = (b"\r" b"trace status\r" b"trace on\r" b"trace cost\r" b"gc\r" b"trace off\r" b"trace status\r"
+              + f"trace dump {path}\r".encode() + b"trace cost\r" b"trace bogus\r" b"trace on now\r" b"poweroff\r")
     cmd = qemu_cmd(opts.image, smp=4, append="run=shell exit=semihost")
     status, out, _ = boot("trace-shell", cmd, input_bytes=script)
-    res.add_problems("trace: the shell's trace on|off|status|dump", shell_problems(status, out, path), out)
+    res.add_problems("trace: the shell's trace on|off|status|dump|cost", shell_problems(status, out, path), out)
 
 
 def run_pi_serial(res):
@@ -608,6 +611,11 @@ SHELL_STATUS = re.compile(r"^trace: (on|off), (\d+) events, (\d+) dropped \(\d+ 
                           re.M)
 SHELL_CORE = re.compile(r"^  cpu(\d+): (\d+) events, (\d+) dropped", re.M)
 SHELL_USAGE = "trace: usage: trace [on|off|status|dump [PATH|serial]|cost]"
+SHELL_COST_REFUSED = "trace cost: tracing is on; trace off first"
+# kernel/bench/tracepoint.c's line
+SHELL_COST = re.compile(r"^trace cost: one trace point on cpu\d+, .*: off (?P<off>\d+) ns; recording (?P<on>\d+) ns "
+                        r"\(interrupts on\), \d+ ns \(masked\); dropping \d+ ns; one counter read (?P<read>\d+) ns",
+                        re.M)
 
 
 def shell_problems(status, out, path):
@@ -633,4 +641,11 @@ def shell_problems(status, out, path):
         problems.append(f"the shell's dump {path}: {e}")
     if out.count(SHELL_USAGE) != 2:
         problems.append(f"{out.count(SHELL_USAGE)} usage lines for 'trace bogus' and 'trace on now', want 2")
+    if out.count(SHELL_COST_REFUSED) != 1:
+        problems.append(f"'trace cost' with tracing on: {out.count(SHELL_COST_REFUSED)} refusals, want 1")
+    m = SHELL_COST.search(out)
+    if not m:
+        problems.append("'trace cost' with tracing off printed no 'trace cost: one trace point' line")
+    elif not int(m.group("off")) < int(m.group("read")) <= int(m.group("on")):
+        problems.append(f"'trace cost': {m.group(0)}: want off < a counter read <= recording")
     return problems

@@ -3,9 +3,10 @@
  * bench.c (IPIs, traps, the stop, task switches, the emulator loop and the
  * table of them all), gc.c (the collector's pauses against the length of
  * the task slice), trees.c (binary-trees, the workload the peers run
- * too) and tracecost.c (the tracer's cost on stops and pauses).  Each prints a table for people and
- * csv lines (csv.h) for tools/bench.  Run by run=bench, run=bench:NAME and the shell's "stw bench",
- * "gc bench" and "gc bench trees".
+ * too), tracecost.c (the tracer's cost on stops and pauses) and tracepoint.c
+ * (one trace point's).  Each prints a table for people and csv lines (csv.h)
+ * for tools/bench.  Run by run=bench, run=bench:NAME and the shell's "stw
+ * bench", "gc bench", "gc bench trees" and "trace cost".
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -22,6 +23,9 @@ int stw_bench(unsigned n);
 int gc_bench(void);
 /* Stops and GC cycles with tracing off and on in turn (tracecost.c). */
 int trace_cost_bench(void);
+/* One trace point on this core: off, recording, dropping, beside a counter
+ * read (tracepoint.c; the shell's "trace cost").  Tracing must be off. */
+int trace_point_cost(void);
 
 #define TREES_MAX_WORKERS 64
 

@@ -35,7 +35,6 @@
  */
 #include "gc/gc.h"
 #include "kernel/arch/cpu.h"
-#include "kernel/arch/timer.h"
 #include "kernel/bench/bench.h"
 #include "kernel/bench/csv.h"
 #include "kernel/drivers/console.h"
@@ -288,79 +287,6 @@ static void report_all(const char *table)
 		report(f, table);
 }
 
-/*
- * One event's own cost, beside one read of the counter that stamps it: on
- * this core, the others idle, EVENT_N of each in a row timed by the counter
- * around the loop, for an empty loop, counter reads and trace events
- * (tracing on, a fresh session each try, so every event is kept: EVENT_WARM
- * + EVENT_N fit the smallest tracebuf=; the untimed EVENT_WARM first, since
- * under QEMU the patched code is translated afresh on its first run).  The least of EVENT_TRIES
- * tries: the host's interruptions only add.  Under QEMU the counter read takes the emulator's
- * global lock (the register is an I/O one there), which is most of an
- * event; on a real core it is a register read.
- */
-#define EVENT_N	    200
-#define EVENT_WARM  16 /* untimed first: trace_start patched the loop's trace point */
-#define EVENT_TRIES 20
-enum { LOOP, COUNTER, EVENT, NLOOPS };
-
-static uint64_t one_loop(int what, int n)
-{
-	volatile uint64_t sink = 0;
-	uint64_t t0 = timer_count();
-	for (int i = 0; i < n; i++) {
-		if (what == COUNTER)
-			sink += timer_count();
-		else if (what == EVENT)
-			trace_event(TR_NONE, (uint32_t)i, 0, 0); /* the export skips it */
-		else
-			sink += (uint64_t)i;
-	}
-	(void)sink;
-	return ticks_to_ns(timer_count() - t0);
-}
-
-/* Prints the figures and csv table "trace_event_cost" (picoseconds per
- * iteration, so a few-ns loop is not 0).  Returns false if an event try did
- * not keep every event. */
-static bool event_cost(void)
-{
-	static const char *const words[NLOOPS] = {"loop", "counter_read", "event"};
-	uint64_t least[NLOOPS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
-	bool kept = true;
-	for (int t = 0; t < EVENT_TRIES; t++)
-		for (int w = 0; w < NLOOPS; w++) {
-			if (w == EVENT) {
-				trace_start();
-				one_loop(w, EVENT_WARM);
-			}
-			uint64_t ns = one_loop(w, EVENT_N);
-			if (w == EVENT) {
-				trace_stop();
-				quiesce();
-				struct trace_status st;
-				trace_get_status(&st);
-				kept = kept && st.core_events[cpu_id()] == EVENT_WARM + EVENT_N &&
-				       !st.dropped;
-			}
-			if (ns < least[w])
-				least[w] = ns;
-		}
-	csv_header("trace_event_cost", "what,n,tries,least_ps_each");
-	for (int w = 0; w < NLOOPS; w++)
-		csv_row("trace_event_cost", "%s,%d,%d,%llu", words[w], EVENT_N, EVENT_TRIES,
-			(unsigned long long)(least[w] * 1000 / EVENT_N));
-	kprintf("trace cost bench: one event %llu ns, one counter read %llu ns, a loop's own "
-		"step %llu ns (least of %d tries of %d, this core, the others idle)\n",
-		(unsigned long long)(least[EVENT] / EVENT_N),
-		(unsigned long long)(least[COUNTER] / EVENT_N),
-		(unsigned long long)(least[LOOP] / EVENT_N), EVENT_TRIES, EVENT_N);
-	if (!kept)
-		kprintf("trace cost bench: an event try did not keep its %d events\n",
-			EVENT_WARM + EVENT_N);
-	return kept;
-}
-
 int trace_cost_bench(void)
 {
 	if (!trace_ready()) {
@@ -376,7 +302,8 @@ int trace_cost_bench(void)
 	kprintf("trace cost bench: tracing off and on in turn in one boot, %d cores: %d rounds of "
 		"%d stops and %d rounds of %d GC cycles, each way\n",
 		cpus_online(), ROUNDS, STOPS, GC_ROUNDS, CYCLES);
-	bool wrong = !event_cost();
+	/* what one trace point costs, first: the stops' cost in its terms */
+	bool wrong = trace_point_cost() != 0;
 	volatile struct node *keep = live_list(); /* a root on this stack */
 	measure(false);
 	report_all("trace_cost");

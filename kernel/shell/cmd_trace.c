@@ -15,7 +15,7 @@
  *                         a trace of its own: trace on starts a new one)
  */
 #include "kernel/arch/cpu.h"
-#include "kernel/arch/timer.h"
+#include "kernel/bench/bench.h"
 #include "kernel/drivers/console.h"
 #include "kernel/drivers/semihost.h"
 #include "kernel/shell/commands.h"
@@ -59,52 +59,6 @@ static int dump(const char *path)
 	return 0;
 }
 
-/* ns per call of n calls of the trace point (the loop itself subtracted). */
-static uint64_t per_point(unsigned n, uint64_t loop_ticks)
-{
-	uint64_t t = timer_count();
-	for (unsigned i = 0; i < n; i++) {
-		trace_event(TR_NONE, i, 0, 0); /* the export skips TR_NONE */
-		__asm__ volatile("" ::: "memory"); /* reload trace_enabled each time */
-	}
-	t = timer_count() - t;
-	return ticks_to_ns(t > loop_ticks ? t - loop_ticks : 0) / n;
-}
-
-static int cost(void)
-{
-	if (trace_running()) {
-		kprintf("trace cost: tracing is on; trace off first (the measurement makes a trace "
-			"of its own)\n");
-		return 1;
-	}
-	struct trace_status s;
-	trace_get_status(&s);
-	unsigned n = s.capacity / 4 ? s.capacity / 4 : 1;
-	uint64_t loop = timer_count();
-	for (unsigned i = 0; i < n; i++)
-		__asm__ volatile("" ::: "memory"); /* the same loop, without the trace point */
-	loop = timer_count() - loop;
-	/* In a task with interrupts on (gc phases, task creation), then masked
-	 * (IPI handlers, the park, the scheduler): only the first sets the mask. */
-	uint64_t off = per_point(n, loop);
-	trace_start();
-	uint64_t on_task = per_point(n, loop); /* a quarter of this core's buffer */
-	uint64_t flags = irq_save();
-	uint64_t on_masked = per_point(n, loop); /* another quarter */
-	irq_restore(flags);
-	uint64_t full = 0;
-	for (int k = 0; k < 3; k++) /* past the end: the dropped path */
-		full = per_point(n, loop);
-	trace_stop();
-	kprintf(
-	    "trace cost: per trace point, %u calls each on cpu%d: off %llu ns; recording %llu ns "
-	    "(interrupts on), %llu ns (masked); dropping (buffer full) %llu ns\n",
-	    n, cpu_id(), (unsigned long long)off, (unsigned long long)on_task,
-	    (unsigned long long)on_masked, (unsigned long long)full);
-	return 0;
-}
-
 int cmd_trace(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "status";
@@ -129,7 +83,7 @@ int cmd_trace(int argc, char **argv)
 	if (strcmp(sub, "dump") == 0 && argc <= 3)
 		return dump(argc == 3 ? argv[2] : TRACE_FILE_DEFAULT);
 	if (strcmp(sub, "cost") == 0 && argc == 2)
-		return cost();
+		return trace_point_cost(); /* kernel/bench/tracepoint.c */
 	kprintf("trace: usage: trace [on|off|status|dump [PATH|serial]|cost]\n");
 	return 1;
 }
