@@ -37,8 +37,10 @@
     trace cost refused while tracing is on, and with it off one trace point's
     figures (a counter read costs more than a point that is off and no more
     than one that records);
-  - tools/trace-render draws a PNG of one GC cycle that is not empty
-    (skipped, saying so, without python3-matplotlib).
+  - tools/trace-render draws a PNG of one GC cycle that is not empty, and
+    `make trace` itself leaves a build/trace.json that passes the 4-core
+    checks and a build/trace.png (both skipped, saying so, without
+    python3-matplotlib: make trace would install it).
 """
 
 import json
@@ -494,8 +496,12 @@ def png_problems(json_path, png_path):
         return None  # no matplotlib: skipped
     if p.returncode != 0:
         return [f"trace-render failed: {p.stderr.strip()[-300:]}"]
+    return png_file_problems(png_path)
+
+
+def png_file_problems(png_path):
     if not os.path.exists(png_path):
-        return ["trace-render wrote no PNG"]
+        return [f"no PNG {png_path}"]
     data = open(png_path, "rb").read()
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         return ["the PNG has no PNG signature"]
@@ -535,8 +541,11 @@ def run(res, opts):
         png = png_problems(path4, os.path.join(LOGS, "trace-smp4.png"))
         if png is None:
             res.skip("trace: tools/trace-render draws a PNG", "no python3-matplotlib (tools/setup --plot)")
+            res.skip("trace: make trace leaves build/trace.json and build/trace.png",
+                     "no python3-matplotlib (make trace would install it)")
         else:
             res.add_problems("trace: tools/trace-render draws a PNG of one cycle", png)
+            run_make_trace(res, opts)  # matplotlib is here: make trace installs nothing
 
     status, out, data, _ = traced_run("trace-smp2", opts.image, 2)
     problems = status_problems(status) + (trace_problems(data.decode(), 2, out=out) if data else ["no trace file"])
@@ -582,6 +591,27 @@ def run(res, opts):
     cmd = qemu_cmd(opts.image, smp=4, append="run=shell exit=semihost")
     status, out, _ = boot("trace-shell", cmd, input_bytes=script)
     res.add_problems("trace: the shell's trace on|off|status|dump|cost", shell_problems(status, out, path), out)
+
+
+def run_make_trace(res, opts):
+    """The make target itself, as a user runs it (on the image under test):
+    its build/trace.json passes the 4-core checks beside its own console,
+    and its build/trace.png is drawn."""
+    name = "trace: make trace leaves build/trace.json (passing the checks) and build/trace.png"
+    json_path, png_path = os.path.join(ROOT, "build", "trace.json"), os.path.join(ROOT, "build", "trace.png")
+    cmd = ["make", "--no-print-directory", "-C", ROOT, "trace", f"BUILD={os.path.dirname(opts.image)}"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        res.add(name, False, "make trace took more than 300 s")
+        return
+    problems = [] if p.returncode == 0 else [f"make trace exited {p.returncode}: {p.stderr.strip()[-300:]}"]
+    try:
+        text = open(json_path, encoding="utf-8", errors="replace").read()
+        problems += trace_problems(text, 4, out=p.stdout)
+    except OSError as e:
+        problems.append(f"{json_path}: {e}")
+    res.add_problems(name, problems + png_file_problems(png_path), p.stdout)
 
 
 def run_pi_serial(res):
