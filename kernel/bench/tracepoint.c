@@ -15,9 +15,8 @@
  * the points, and QEMU translates patched code afresh (16 untimed calls
  * after the patch still left the "off" figure at 40-70 ns instead of 1), so
  * n untimed calls go before the n timed ones, off and on; then n more with
- * interrupts masked, all 3n kept (n is chosen so that they fit the
- * buffer); then the rest of the buffer is filled, untimed, and n more are
- * dropped.  The least of TRIES
+ * interrupts masked, all 3n kept (n is at most a quarter of the buffer);
+ * then the rest of the buffer is filled, untimed, and n more are dropped.  The least of TRIES
  * tries counts: the host's interruptions only ever add.
  *
  * Under QEMU the counter read is most of an event: QEMU treats CNTVCT_EL0 as
@@ -116,7 +115,8 @@ int trace_point_cost(void)
 	}
 	struct trace_status st;
 	trace_get_status(&st);
-	unsigned n = st.capacity / 3 < MAX_N ? st.capacity / 3 : MAX_N;
+	/* 3n recorded, with room left for an interrupt's events on this core */
+	unsigned n = st.capacity / 4 < MAX_N ? st.capacity / 4 : MAX_N;
 	uint64_t least[NKINDS];
 	for (int k = 0; k < NKINDS; k++)
 		least[k] = UINT64_MAX;

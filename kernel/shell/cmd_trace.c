@@ -11,8 +11,9 @@
  *                         semihosting, or with PATH "serial", frame it on the
  *                         console for tools/trace-decode
  *   trace cost            what one trace point costs on this core: off (a
- *                         load and a branch), recording, dropping (it leaves
- *                         a trace of its own: trace on starts a new one)
+ *                         NOP), recording, dropping, beside one counter read
+ *                         (kernel/bench/tracepoint.c; it leaves a trace of
+ *                         its own: trace on starts a new one)
  */
 #include "kernel/arch/cpu.h"
 #include "kernel/bench/bench.h"
