@@ -266,7 +266,7 @@ TRACE_ARGS = trace=on run=gcstress,trace:build/trace.json cycles=$(TRACE_CYCLES)
 trace: setup
 	@test "$(BOARD)" = virt || { echo "trace: make trace boots QEMU virt (BOARD=$(BOARD): on a Pi use trace dump serial and tools/trace-decode, docs/tracing.md)"; exit 1; }
 	@$(MAKE) --no-print-directory kernel
-	@rm -f build/trace.json build/trace.png
+	@mkdir -p build && rm -f build/trace.json build/trace.png
 	@echo "trace: $(QEMU) $(QEMU_ARGS) -append \"$(TRACE_ARGS)\""
 	@$(QEMU) $(QEMU_ARGS) -append "$(TRACE_ARGS)"
 	@test -s build/trace.json || { echo "trace: QEMU left no build/trace.json (see above)"; exit 1; }

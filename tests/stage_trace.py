@@ -20,6 +20,10 @@
     each cycle's stop 1, stop 2 and mark on the collector's track are never
     shorter than the console's figures for them and at most 20 ms longer;
     nothing was dropped;
+  - every kind of event the issue names is in each churn trace (task runs,
+    creations and exits, IPIs sent and taken, stop requests, parks and
+    releases, marking, allocation slow paths, the collector's five phases);
+  - a traced litmus run (SB) has its batches as slices, and reads;
   - -smp 4 with maxcpus=2: two tracks, no event from cpu2 or cpu3;
   - buffers far too small (tracebuf=256): the dump counts what each core
     kept and dropped, a core that dropped kept a full buffer, the file's
@@ -419,6 +423,28 @@ def full_buffer_problems(out, data, online):
     return problems + end_name_problems(evs) + unbound_flow_problems(evs)
 
 
+# What the issue asks the tracer to record, as the export names it: (what, test on an event).
+CHURN_KINDS = [
+    ("task runs", lambda e: e.get("ph") == "B" and e.get("cat") == "task"),
+    ("task creations", lambda e: e.get("ph") == "i" and str(e.get("name", "")).startswith("create ")),
+    ("task exits", lambda e: e.get("ph") == "i" and e.get("name") == "exit"),
+    ("IPIs sent", lambda e: e.get("ph") == "i" and e.get("cat") == "ipi" and "->" in str(e.get("name", ""))),
+    ("IPIs taken", lambda e: e.get("ph") == "i" and str(e.get("name", "")).endswith(" taken")),
+    ("stop requests", lambda e: e.get("ph") == "B" and e.get("cat") == "stw" and "reason" in e.get("args", {})),
+    ("parks", lambda e: e.get("ph") == "B" and str(e.get("name", "")).startswith("parked")),
+    ("releases", lambda e: e.get("ph") == "i" and e.get("name") == "release"),
+    ("mark workers' marking", lambda e: e.get("ph") == "B" and e.get("name") == "mark"),
+    ("allocation slow paths", lambda e: e.get("ph") == "i" and str(e.get("name", "")).startswith("alloc slow")),
+] + [(f"the collector's {p}", lambda e, p=p: e.get("pid") == 1 and e.get("ph") == "X" and e.get("name") == p)
+     for p in ("stop 1", "root jobs", "mark", "stop 2", "sweep")]
+
+
+def kind_problems(events, kinds=CHURN_KINDS):
+    """Every kind of event the issue names, at least once."""
+    missing = [what for what, test in kinds if not any(test(e) for e in events)]
+    return [f"no {', no '.join(missing)} in the trace"] if missing else []
+
+
 def trace_problems(text, online, want_cycles=CYCLES, out=None):
     """Everything wrong with one traced churn run's JSON (and, given its
     console output, with the trace against the console's figures)."""
@@ -432,7 +458,7 @@ def trace_problems(text, online, want_cycles=CYCLES, out=None):
     info = trace.get("otherData", {}).get("allstop", {})
     problems = start_problems(text) + track_problems(events, online) + time_problems(events) + end_name_problems(events)
     problems += stop_problems(events, online) + cycle_problems(events, want_cycles) + flow_problems(events)
-    problems += park_receipt_problems(events) + stop_receipt_problems(events)
+    problems += park_receipt_problems(events) + stop_receipt_problems(events) + kind_problems(events)
     if out is not None:
         problems += console_problems(out, events, want_cycles)
     if any(info.get("dropped", [1])):
@@ -560,6 +586,7 @@ def run(res, opts):
     res.add_problems(f"trace: a full buffer (tracebuf={FULL_BUF}): the newest events dropped and counted on the "
                      f"console and in the file, which still reads", problems, out)
 
+    run_litmus_traced(res, opts)
     run_pi_serial(res)
 
     # Tracing off: the dump is empty.
@@ -612,6 +639,33 @@ def run_make_trace(res, opts):
     except OSError as e:
         problems.append(f"{json_path}: {e}")
     res.add_problems(name, problems + png_file_problems(png_path), p.stdout)
+
+
+def run_litmus_traced(res, opts):
+    """A litmus test run with tracing on: its batches are slices on the core
+    that runs them, and the file reads."""
+    name = "trace: a traced litmus run (SB) shows its batches"
+    os.makedirs(LOGS, exist_ok=True)
+    path = os.path.join(LOGS, "trace-litmus.json")
+    if os.path.exists(path):
+        os.remove(path)
+    sb = os.path.join(ROOT, "tests", "litmus", "SB.litmus")
+    cmd = qemu_cmd(opts.image, smp=4, append=f"trace=on run=litmus:{sb},trace:{path} exit=semihost")
+    status, out, _ = boot("trace-litmus", cmd)
+    problems = status_problems(status)
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+        events = json.loads(text)["traceEvents"]
+    except (OSError, ValueError, KeyError) as e:
+        res.add_problems(name, problems + [f"{path}: {e}"], out)
+        return
+    batches = [e for e in events if e.get("ph") == "B" and e.get("name") == "litmus batch"]
+    if not batches:
+        problems.append("no 'litmus batch' slice")
+    elif sorted(e["args"]["first"] for e in batches)[0] != 0:
+        problems.append("the batches do not start at iteration 0")
+    problems += start_problems(text) + track_problems(events, 4) + time_problems(events) + end_name_problems(events)
+    res.add_problems(name, problems, out)
 
 
 def run_pi_serial(res):
