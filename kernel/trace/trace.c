@@ -316,23 +316,15 @@ static void leave_flow(uint64_t mask, int ipi, uint32_t id)
 }
 
 /*
- * An IPI's send, before its SGI (kernel/irq/ipi.c): the event first, then a
- * flow id in each target's slot, which its receipt reads.  In that order no
- * receipt can come before its send, even one of a target still taking an
- * earlier IPI of this kind, which may read the new id at once.  The SGI
- * waits for one event (no counter read of its own).
+ * An event that is an IPI's send, before its SGI (kernel/irq/ipi.c): a plain
+ * send (TR_IPI_SEND), or a stop's request or release (trace_event_send).
+ * The event first, then a flow id in each target's slot, which its receipt
+ * reads.  In that order no receipt can come before its send, even one of a
+ * target still taking an earlier IPI of this kind, which may read the new
+ * id at once.  The SGI waits for one event (no counter read of its own).
+ * The event's c packs the targets, the IPI and the flow id, whose sending
+ * core takes 5 bits (24-28).
  */
-void trace_emit_send(uint64_t mask, int ipi)
-{
-	if (ipi < 0 || ipi >= IPI_SLOTS)
-		return;
-	uint32_t id = new_flow_id();
-	trace_emit(TR_IPI_SEND, (uint32_t)ipi, mask, id);
-	leave_flow(mask, ipi, id);
-}
-
-/* An event that is also a send (trace_event_send) packs into c the targets,
- * the IPI and the flow id, whose sending core takes 5 bits (24-28). */
 #define SEND_FLOW(c)	((uint32_t)(c)&0x1fffffffu)
 #define SEND_IPI(c)	((int)((c) >> 29) & 7)
 #define SEND_TARGETS(c) ((c) >> 32)
@@ -348,6 +340,12 @@ void trace_emit_send_as(enum trace_kind kind, uint32_t a, uint64_t b, uint64_t m
 	uint32_t id = new_flow_id();
 	trace_emit(kind, a, b, mask << 32 | (uint64_t)ipi << 29 | id);
 	leave_flow(mask, ipi, id);
+}
+
+void trace_emit_send(uint64_t mask, int ipi)
+{
+	if (ipi >= 0 && ipi < IPI_SLOTS)
+		trace_emit_send_as(TR_IPI_SEND, (uint32_t)ipi, 0, mask, ipi);
 }
 
 /* The flow id the last sender of IPI ipi left for core me (this core). */
@@ -747,7 +745,7 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 	ksnprintf(slice, sizeof slice, ",\"name\":\"ipi %s sent\",\"cat\":\"ipi\"",
 		  ipi_str((int)e->a));
 	core_event(x, cpu, "B", e->ts, slice);
-	send_marks(x, cpu, (int)e->a, e->b, e->c, e->ts);
+	send_marks(x, cpu, SEND_IPI(e->c), SEND_TARGETS(e->c), SEND_FLOW(e->c), e->ts);
 	char name[SLICE_NAME], cat[SLICE_CAT];
 	field_of(name, sizeof name, slice, "name");
 	field_of(cat, sizeof cat, slice, "cat");

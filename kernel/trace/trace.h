@@ -22,7 +22,7 @@ enum trace_kind {
 	TR_TASK_OFF, /* it leaves the core: a = id, b = its state */
 	TR_TASK_CREATE, /* a = id, b/c = name */
 	TR_TASK_EXIT, /* a = id */
-	TR_IPI_SEND, /* a = IPI, b = target mask, c = flow id */
+	TR_IPI_SEND, /* a = IPI; c = its send (targets, IPI, flow id: trace.c) */
 	TR_IPI_TAKE, /* a = IPI, b = TRACE_IPI_*, c = the flow id its sender left */
 	TR_IPI_DONE, /* a = IPI: its handler returned (not after TRACE_IPI_NOTHING) */
 	TR_STW_REQUEST, /* the owner: a = stop's generation, b = reason (a static string), c =
