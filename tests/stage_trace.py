@@ -698,7 +698,8 @@ SHELL_USAGE = "trace: usage: trace [on|off|status|dump [PATH|serial]|cost]"
 SHELL_COST_REFUSED = "trace cost: tracing is on; trace off first"
 # kernel/bench/tracepoint.c's line
 SHELL_COST = re.compile(r"^trace cost: one trace point on cpu\d+, .*: off (?P<off>\d+) ns; recording (?P<on>\d+) ns "
-                        r"\(interrupts on\), \d+ ns \(masked\); dropping \d+ ns; one counter read (?P<read>\d+) ns",
+                        r"\(interrupts on\), \d+ ns \(masked\); dropping \d+ ns \(of \d+ tries\); one counter read "
+                        r"(?P<read>\d+) ns",
                         re.M)
 
 
