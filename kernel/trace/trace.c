@@ -557,7 +557,7 @@ static const char *const phase_colours[TRACE_GC_NPHASES] = {
 
 /* The export's state: which slices are open on each core. */
 #define MAX_DEPTH  16
-#define SLICE_NAME 100 /* a slice's name as the JSON has it (escaped) */
+#define SLICE_NAME 160 /* a slice's name as the JSON has it (escaped) */
 #define SLICE_CAT  16 /* and its category */
 struct core_state {
 	uint8_t open[MAX_DEPTH]; /* the kinds that opened them */
@@ -577,6 +577,7 @@ struct exporter {
 	uint64_t exported;
 	char line[512];
 	char name[128];
+	char slice[SLICE_NAME]; /* a slice's name, built from name */
 	char ts[32];
 };
 
@@ -625,42 +626,30 @@ static void core_event(struct exporter *x, int cpu, const char *ph, uint64_t ts,
 	emit_line(x);
 }
 
-/* The escaped value of rest's string field key ("name" or "cat") into dst
- * (empty if none). */
-static void field_of(char *dst, size_t cap, const char *rest, const char *key)
+/* A B or E line of a slice: its name (escaped) and category, then more
+ * fields (with a leading comma, or empty).  An E repeats its B's name and
+ * category: a viewer that matches them by both (Chrome's DevTools) needs
+ * them, and Perfetto takes them too. */
+static void slice_event(struct exporter *x, int cpu, const char *ph, uint64_t ts, const char *name,
+			const char *cat, const char *more)
 {
-	char quoted[16];
-	int len = ksnprintf(quoted, sizeof quoted, "\"%s\":\"", key);
-	const char *p = strstr(rest, quoted);
-	size_t n = 0;
-	if (p)
-		for (p += len; *p && *p != '"' && n + 2 < cap; p++) {
-			if (*p == '\\' && p[1]) /* an escape: its two characters together */
-				dst[n++] = *p++;
-			dst[n++] = *p;
-		}
-	dst[n] = '\0';
+	char rest[SLICE_NAME + SLICE_CAT + 200];
+	ksnprintf(rest, sizeof rest, ",\"name\":\"%s\",\"cat\":\"%s\"%s", name, cat, more);
+	core_event(x, cpu, ph, ts, rest);
 }
 
+/* Open a slice of kind k: its B, and its name and category kept for its E
+ * (a name too long for SLICE_NAME is cut the same in both). */
 static void open_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t ts,
-		       const char *rest)
+		       const char *name, const char *cat, const char *more)
 {
 	struct core_state *c = &x->cs[cpu];
 	if (c->depth == MAX_DEPTH)
 		return; /* deeper than anything the kernel records */
-	field_of(c->name[c->depth], SLICE_NAME, rest, "name");
-	field_of(c->cat[c->depth], SLICE_CAT, rest, "cat");
+	ksnprintf(c->name[c->depth], SLICE_NAME, "%s", name);
+	ksnprintf(c->cat[c->depth], SLICE_CAT, "%s", cat);
+	slice_event(x, cpu, "B", ts, c->name[c->depth], c->cat[c->depth], more);
 	c->open[c->depth++] = (uint8_t)k;
-	core_event(x, cpu, "B", ts, rest);
-}
-
-/* The E of a slice named name in category cat: a viewer that matches an E
- * to its B by both (Chrome's DevTools) needs them; Perfetto takes them too. */
-static void end_event(struct exporter *x, int cpu, uint64_t ts, const char *name, const char *cat)
-{
-	char rest[SLICE_NAME + SLICE_CAT + 24];
-	ksnprintf(rest, sizeof rest, ",\"name\":\"%s\",\"cat\":\"%s\"", name, cat);
-	core_event(x, cpu, "E", ts, rest);
 }
 
 /* Close the innermost slice that k closes, and any still open inside it (a
@@ -677,7 +666,7 @@ static void close_slice(struct exporter *x, int cpu, enum trace_kind k, uint64_t
 		return;
 	while (c->depth >= d) {
 		c->depth--;
-		end_event(x, cpu, ts, c->name[c->depth], c->cat[c->depth]);
+		slice_event(x, cpu, "E", ts, c->name[c->depth], c->cat[c->depth], "");
 	}
 }
 
@@ -741,15 +730,11 @@ static void ipi_send_event(struct exporter *x, int cpu, const struct trace_ev *e
 	/* The send is a slice of no length: Perfetto ties an arrow's start to
 	 * the slice open on its track, and a core may send where none is (in
 	 * the scheduler between two tasks, or before its first event). */
-	char slice[96];
-	ksnprintf(slice, sizeof slice, ",\"name\":\"ipi %s sent\",\"cat\":\"ipi\"",
-		  ipi_str((int)e->a));
-	core_event(x, cpu, "B", e->ts, slice);
+	char name[32];
+	ksnprintf(name, sizeof name, "ipi %s sent", ipi_str((int)e->a));
+	slice_event(x, cpu, "B", e->ts, name, "ipi", "");
 	send_marks(x, cpu, SEND_IPI(e->c), SEND_TARGETS(e->c), SEND_FLOW(e->c), e->ts);
-	char name[SLICE_NAME], cat[SLICE_CAT];
-	field_of(name, sizeof name, slice, "name");
-	field_of(cat, sizeof cat, slice, "cat");
-	end_event(x, cpu, e->ts, name, cat);
+	slice_event(x, cpu, "E", e->ts, name, "ipi", "");
 }
 
 /* A stop's request or release, which is also the send of its IPI
@@ -795,11 +780,10 @@ static void stop_receipt(struct exporter *x, int cpu, const struct trace_ev *e)
 
 static void ipi_take_event(struct exporter *x, int cpu, const struct trace_ev *e)
 {
-	char rest[160];
-	ksnprintf(rest, sizeof rest,
-		  ",\"name\":\"ipi %s\",\"cat\":\"ipi\",\"args\":{\"flow\":%llu}",
-		  ipi_str((int)e->a), (unsigned long long)e->c);
-	open_slice(x, cpu, TR_IPI_TAKE, e->ts, rest);
+	char name[32], more[64];
+	ksnprintf(name, sizeof name, "ipi %s", ipi_str((int)e->a));
+	ksnprintf(more, sizeof more, ",\"args\":{\"flow\":%llu}", (unsigned long long)e->c);
+	open_slice(x, cpu, TR_IPI_TAKE, e->ts, name, "ipi", more);
 	receipt_marks(x, cpu, (int)e->a, e->c, e->ts);
 	if (e->b == TRACE_IPI_NOTHING) /* no TR_IPI_DONE follows */
 		close_slice(x, cpu, TR_IPI_DONE, e->ts);
@@ -819,10 +803,8 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 	switch (k) {
 	case TR_TASK_RUN:
 		escape(x->name, sizeof x->name, (const char *)&e->b, 16);
-		ksnprintf(rest, sizeof rest,
-			  ",\"name\":\"%s\",\"cat\":\"task\",\"args\":{\"task\":%u}", x->name,
-			  e->a);
-		open_slice(x, cpu, k, e->ts, rest);
+		ksnprintf(rest, sizeof rest, ",\"args\":{\"task\":%u}", e->a);
+		open_slice(x, cpu, k, e->ts, x->name, "task", rest);
 		break;
 	case TR_TASK_CREATE:
 		escape(x->name, sizeof x->name, (const char *)&e->b, 16);
@@ -846,11 +828,11 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 		break;
 	case TR_STW_REQUEST:
 		escape(x->name, sizeof x->name, e->b ? (const char *)(uintptr_t)e->b : "?", 64);
+		ksnprintf(x->slice, sizeof x->slice, "stop %u: %s", e->a, x->name);
 		ksnprintf(rest, sizeof rest,
-			  ",\"name\":\"stop %u: %s\",\"cat\":\"stw\",\"cname\":\"terrible\","
-			  "\"args\":{\"gen\":%u,\"reason\":\"%s\"}",
-			  e->a, x->name, e->a, x->name);
-		open_slice(x, cpu, k, e->ts, rest);
+			  ",\"cname\":\"terrible\",\"args\":{\"gen\":%u,\"reason\":\"%s\"}", e->a,
+			  x->name);
+		open_slice(x, cpu, k, e->ts, x->slice, "stw", rest);
 		stop_send(x, cpu, e);
 		break;
 	case TR_STW_PARKED:
@@ -865,19 +847,15 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 			stop_send(x, cpu, e);
 		break;
 	case TR_STW_PARK: /* also the IPI_STOP's receipt, and maybe the owner's wake */
-		ksnprintf(rest, sizeof rest,
-			  ",\"name\":\"parked (stop %u)\",\"cat\":\"stw\",\"cname\":\"bad\","
-			  "\"args\":{\"gen\":%u}",
-			  e->a, e->a);
-		open_slice(x, cpu, k, e->ts, rest);
+		ksnprintf(x->slice, sizeof x->slice, "parked (stop %u)", e->a);
+		ksnprintf(rest, sizeof rest, ",\"cname\":\"bad\",\"args\":{\"gen\":%u}", e->a);
+		open_slice(x, cpu, k, e->ts, x->slice, "stw", rest);
 		stop_receipt(x, cpu, e);
 		break;
 	case TR_MARK_BEGIN:
 		ksnprintf(rest, sizeof rest,
-			  ",\"name\":\"mark\",\"cat\":\"gc\",\"cname\":\"rail_animation\","
-			  "\"args\":{\"cycle\":%u}",
-			  e->a);
-		open_slice(x, cpu, k, e->ts, rest);
+			  ",\"cname\":\"rail_animation\",\"args\":{\"cycle\":%u}", e->a);
+		open_slice(x, cpu, k, e->ts, "mark", "gc", rest);
 		break;
 	case TR_GC_PHASE: /* the collector's track, afterwards (export_phases) */
 		break;
@@ -889,11 +867,9 @@ static void one_event(struct exporter *x, int cpu, const struct trace_ev *e)
 		core_event(x, cpu, "i", e->ts, rest);
 		break;
 	case TR_LITMUS_BEGIN:
-		ksnprintf(rest, sizeof rest,
-			  ",\"name\":\"litmus batch\",\"cat\":\"litmus\","
-			  "\"args\":{\"first\":%u,\"end\":%llu}",
-			  e->a, (unsigned long long)e->b);
-		open_slice(x, cpu, k, e->ts, rest);
+		ksnprintf(rest, sizeof rest, ",\"args\":{\"first\":%u,\"end\":%llu}", e->a,
+			  (unsigned long long)e->b);
+		open_slice(x, cpu, k, e->ts, "litmus batch", "litmus", rest);
 		break;
 	default:
 		break;
@@ -976,8 +952,7 @@ static int earliest(struct exporter *x)
 static void export_phases(struct exporter *x)
 {
 	int cpu;
-	memset(x->pos, 0, sizeof x->pos);
-	while ((cpu = earliest(x)) >= 0) {
+	while ((cpu = earliest(x)) >= 0) { /* pos starts at 0: export_core does not move it */
 		struct trace_ev e = export_copy(&trace_bufs[cpu].ev[x->pos[cpu]++]);
 		if (e.kind == TR_GC_PHASE)
 			gc_phase(x, e.a, (int)e.b, e.ts);
